@@ -1,0 +1,29 @@
+"""autograph: a calculator for computational graphs.
+
+Parse a formula or a short program into a DAG of operations, run the forward
+pass (every node's value) and the reverse pass (every node's adjoint)::
+
+    >>> import autograph
+    >>> graph = autograph.parse("((x+5)^3+1)^2")
+    >>> result = autograph.backward(graph, {"x": -3})
+    >>> result.value, result.gradient
+    (81.0, {'x': 216.0})
+"""
+
+from autograph.errors import AutographError, InputError, MathError, Span
+from autograph.evaluate import Backward, Forward, backward, forward
+from autograph.graph import Graph, parse
+
+__all__ = [
+    "AutographError",
+    "Backward",
+    "Forward",
+    "Graph",
+    "InputError",
+    "MathError",
+    "Span",
+    "backward",
+    "forward",
+    "parse",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,295 @@
+"""The command line: parse options, call the library, render the result.
+
+Every command reads a program (EXPR, ``-`` for standard input, or ``--file``),
+binds ``--at`` values, and prints a Rich table or strict JSON. Errors become an
+exit code (2 bad input, 1 math failure) and a message on stderr, as text or,
+under ``--json``, as one line of JSON. No traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from autograph.errors import AutographError, InputError
+
+app = typer.Typer(
+    name="autograph",
+    help=(
+        "A calculator for computational graphs: the value of every node (forward pass) "
+        "and its adjoint by the chain rule (reverse pass).\n\n"
+        "\b\nExamples:\n"
+        '  autograph eval "((x+5)^3+1)^2" --at x=-3\n'
+        '  autograph grad "c = w*x; f = c + b; J = 0.5*(f - y)^2" --at w=3,b=1,x=-3,y=5\n'
+        '  autograph grad "sin(x)*y" --at x=1,y=2 --wrt x --json | jq .gradient\n\n'
+        "\b\nThe language:\n"
+        "  numbers 3 .5 1e-3; names; constants pi e; + - * / and ^ (or **), Python's precedence\n"
+        "  sin cos tan asin acos atan sinh cosh tanh exp log (ln) log2 log10 sqrt abs\n"
+        "  sigmoid relu softplus; max min pow (two arguments)\n"
+        "  statements name = expr, separated by ; or newlines; # comments\n\n"
+        "Exit codes: 0 success, 1 a math failure, 2 bad input."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["--help"]},
+)
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+
+Expr = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="EXPR",
+        help='The formula or program, e.g. "c = w*x; J = 0.5*(c + b - y)^2"; - reads stdin.',
+        show_default=False,
+    ),
+]
+FileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--file", metavar="PATH", help="Read the program from this file.", show_default=False
+    ),
+]
+AtOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--at",
+        metavar="NAME=VALUE,...",
+        help="Values of the free variables: --at w=3,b=1 --at x=-3 (repeat or comma-separate).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print strict JSON on stdout (errors as JSON on stderr).")
+]
+WrtOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--wrt",
+        metavar="NAME,...",
+        help="Differentiate with respect to these variables (default: every free variable).",
+        show_default=False,
+    ),
+]
+
+
+@app.command("eval")
+def eval_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    at: AtOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Forward pass: the value of every node and of the program.
+
+    Example: autograph eval "((x+5)^3+1)^2" --at x=-3
+    """
+    from autograph.evaluate import forward
+    from autograph.graph import parse
+
+    graph = parse(read_program(expr, file))
+    _print(forward(graph, parse_at(at)), json)
+
+
+@app.command("grad")
+def grad_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    at: AtOption = None,
+    wrt: WrtOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Forward and reverse passes: every node's value, adjoint, and the gradient.
+
+    Example: autograph grad "c = w*x; f = c + b; d = f - y; J = 0.5*d^2" --at w=3,b=1,x=-3,y=5
+    """
+    from autograph.evaluate import backward
+    from autograph.graph import parse
+
+    graph = parse(read_program(expr, file))
+    _print(backward(graph, parse_at(at), parse_names(wrt, "--wrt")), json)
+
+
+def _print(result: object, as_json: bool) -> None:
+    from autograph.evaluate import Forward
+
+    assert isinstance(result, Forward)
+    if as_json:
+        from autograph.report import dumps, to_dict
+
+        sys.stdout.write(dumps(to_dict(result)) + "\n")
+    else:
+        from autograph.table import print_result
+
+        print_result(result)
+
+
+def read_program(expr: str | None, file: Path | None) -> str:
+    """The program text from EXPR, standard input (``-``) or ``--file``."""
+    if expr is not None and file is not None:
+        raise InputError("usage", "give the program either as EXPR or with --file, not both")
+    if file is not None:
+        try:
+            data = file.read_bytes()
+        except OSError as err:
+            raise InputError("file", f"cannot read {str(file)!r}: {err.strerror}") from None
+        return _decode(data, str(file))
+    if expr == "-":
+        return _decode(sys.stdin.buffer.read(), "standard input")
+    if expr is None:
+        raise InputError(
+            "usage", "no program given: pass EXPR, - to read standard input, or --file PATH"
+        )
+    return expr
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError("encoding", f"{where} is not valid UTF-8 (byte {err.start})") from None
+
+
+def parse_at(items: list[str] | None) -> dict[str, float]:
+    """``["w=3,b=1", "x=-3"]`` to ``{"w": 3.0, "b": 1.0, "x": -3.0}``; finite values only."""
+    values: dict[str, float] = {}
+    for item in items or []:
+        for pair in item.split(","):
+            name, equals, text = (part.strip() for part in pair.partition("="))
+            if not equals or not _NAME.match(name):
+                raise InputError(
+                    "bad-at", f"--at expects NAME=VALUE pairs such as x=-3, got {pair.strip()!r}"
+                )
+            if not _NUMBER.match(text):
+                raise InputError("bad-at", f"--at {name}: {text!r} is not a number", variable=name)
+            value = float(text)
+            if not math.isfinite(value):
+                raise InputError(
+                    "bad-at", f"--at {name}: {text} is too large for float64", variable=name
+                )
+            if name in values and values[name] != value:
+                raise InputError(
+                    "bad-at",
+                    f"--at gives {name} two values: {values[name]:g} and {value:g}",
+                    variable=name,
+                )
+            values[name] = value
+    return values
+
+
+def parse_names(items: list[str] | None, option: str) -> list[str] | None:
+    """``["w", "b,x"]`` to ``["w", "b", "x"]``; None when the option was not given."""
+    if items is None:
+        return None
+    names = [name.strip() for item in items for name in item.split(",")]
+    for name in names:
+        if not _NAME.match(name):
+            raise InputError("bad-wrt", f"{option} expects variable names, got {name!r}")
+    return names
+
+
+def protect_expressions(args: list[str], command: Any = None) -> list[str]:
+    """Move arguments such as ``-x^2`` behind ``--`` so Click reads them as EXPR, not options."""
+    if "--" in args:
+        return args
+    takes_value: set[str] = set()
+    known: set[str] = {"--help"}
+    if command is not None and args and args[0] in command.commands:
+        for param in command.commands[args[0]].params:
+            for opt in (*param.opts, *param.secondary_opts):
+                known.add(opt)
+                if not getattr(param, "is_flag", False) and param.param_type_name == "option":
+                    takes_value.add(opt)
+    kept: list[str] = []
+    moved: list[str] = []
+    skip_next = False
+    for arg in args:
+        if skip_next:
+            kept.append(arg)
+            skip_next = False
+        elif arg in known:
+            kept.append(arg)
+            skip_next = arg in takes_value
+        elif arg.startswith("-") and arg != "-" and not re.match(r"--[A-Za-z][\w-]*(=|\Z)", arg):
+            moved.append(arg)
+        else:
+            kept.append(arg)
+    return [*kept, "--", *moved] if moved else kept
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: run the command line and exit with its code, never with a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
+    as_json = "--json" in args
+    try:
+        from typer.main import get_command
+
+        command = get_command(app)
+        args = protect_expressions(args, command)
+        code = command.main(args=args, prog_name="autograph", standalone_mode=False)
+        sys.stdout.flush()
+        _exit(code if isinstance(code, int) else 0)
+    except AutographError as err:
+        _report(err, as_json)
+        _exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
+        _exit(130)
+    except BrokenPipeError:
+        _silence_stdout()
+        _exit(141)
+    except Exception as err:  # noqa: BLE001 - the last line of defence against tracebacks
+        usage = _usage_error(err)
+        if usage is None:
+            usage = AutographError("internal", f"internal error (a bug in autograph): {err!r}")
+        _report(usage, as_json)
+        _exit(usage.exit_code)
+
+
+def _usage_error(err: Exception) -> AutographError | None:
+    """Click's own errors (unknown option, missing value) as an InputError, exit 2."""
+    from typer.exceptions import Abort, TyperException
+
+    if isinstance(err, Abort):
+        return InputError("interrupted", "aborted")
+    if isinstance(err, TyperException):
+        return InputError("usage", f"{err.format_message()} (see autograph --help)")
+    return None
+
+
+def _report(err: AutographError, as_json: bool) -> None:
+    if as_json:
+        from autograph.report import dumps
+
+        text = dumps(err.to_dict())
+    else:
+        text = err.render()
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _exit(code: int) -> NoReturn:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 141
+    raise SystemExit(code)

@@ -1,0 +1,225 @@
+"""The op table: every operation autograph knows, declared once.
+
+Each entry says how the operation is written (symbol, precedence), how it is
+computed (forward), how it is differentiated (one partial derivative per input,
+as a number and as a formula), what its SymPy counterpart is, and where it is
+defined. The parser, the evaluators, the referee, the pictures and the
+explanations all read this table: adding a function is one entry here.
+
+Forward functions and partials are written once against a *math backend* ``m``
+(``ScalarMath`` below for single numbers, ``autograph.batch`` supplies one over
+NumPy arrays), so the same line serves both evaluators.
+
+Scalar forward functions may raise ``ValueError``, ``ZeroDivisionError`` or
+``OverflowError`` outside their domain; the evaluator turns those into a
+``MathError`` that names the node. Partials are only called for inputs that
+need a gradient, so ``d(a^b)/db`` is never asked for when ``b`` is a constant.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# Binding strength when printing; higher binds tighter.
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+Partial = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One operation: how it is written, computed and differentiated."""
+
+    name: str
+    """The op's name in JSON output and in the language (for functions)."""
+    arity: int
+    symbol: str
+    """Infix symbol (``+``) for operators, the function name for functions."""
+    precedence: int
+    forward: Callable[..., Any]
+    """``forward(m, *inputs)``: the value, with math backend ``m``."""
+    partials: tuple[Partial, ...]
+    """``partials[k](m, *inputs, out)``: d(out)/d(input k), one per input."""
+    formulas: tuple[str, ...]
+    """The same partials as text in ``a``, ``b`` (the inputs) and ``out``."""
+    sympy: Callable[..., Any]
+    """``sympy(sp, *inputs)``: the SymPy expression, given the sympy module."""
+    domain: str
+    """What the inputs must satisfy, said to the user when they do not."""
+    kink: str = ""
+    """Where the op is not differentiable and which convention autograph follows."""
+
+    @property
+    def is_function(self) -> bool:
+        """True for ops written as calls, ``sin(x)``, rather than with a symbol."""
+        return self.precedence == ATOM and self.arity > 0
+
+
+class ScalarMath:
+    """The math backend over Python floats (IEEE float64)."""
+
+    add = staticmethod(lambda a, b: a + b)
+    sub = staticmethod(lambda a, b: a - b)
+    mul = staticmethod(lambda a, b: a * b)
+    div = staticmethod(lambda a, b: a / b)
+    neg = staticmethod(lambda a: -a)
+    pow = staticmethod(math.pow)
+    sin, cos, tan = staticmethod(math.sin), staticmethod(math.cos), staticmethod(math.tan)
+    asin, acos, atan = staticmethod(math.asin), staticmethod(math.acos), staticmethod(math.atan)
+    sinh, cosh, tanh = staticmethod(math.sinh), staticmethod(math.cosh), staticmethod(math.tanh)
+    exp, log, sqrt = staticmethod(math.exp), staticmethod(math.log), staticmethod(math.sqrt)
+    log2, log10 = staticmethod(math.log2), staticmethod(math.log10)
+    abs = staticmethod(abs)
+    maximum = staticmethod(max)
+    minimum = staticmethod(min)
+
+    @staticmethod
+    def sigmoid(a: float) -> float:
+        """1 / (1 + e^-a), computed without overflow for any finite a."""
+        if a >= 0:
+            return 1.0 / (1.0 + math.exp(-a))
+        z = math.exp(a)
+        return z / (1.0 + z)
+
+    @staticmethod
+    def softplus(a: float) -> float:
+        """log(1 + e^a), computed without overflow for any finite a."""
+        return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+    @staticmethod
+    def relu(a: float) -> float:
+        """max(a, 0)."""
+        return a if a > 0 else 0.0
+
+    @staticmethod
+    def step(a: float) -> float:
+        """1 where a > 0, else 0: relu's derivative, 0 at the kink as in PyTorch."""
+        return 1.0 if a > 0 else 0.0
+
+    @staticmethod
+    def sign(a: float) -> float:
+        """-1, 0 or 1: abs's derivative, 0 at the kink as in PyTorch."""
+        return (a > 0) - (a < 0) + 0.0
+
+    @staticmethod
+    def share(a: float, b: float) -> float:
+        """1 where a wins against b, 0 where it loses, 1/2 at a tie (max and min)."""
+        return 1.0 if a > b else 0.5 if a == b else 0.0
+
+    @staticmethod
+    def log_abs_base(a: float, out: float) -> float:
+        """d(a^b)/db = a^b * log(a); 0 where a^b is the constant 0 (a = 0, b > 0)."""
+        if out == 0.0:
+            return 0.0
+        return out * math.log(a)
+
+
+def _op(
+    name: str,
+    arity: int,
+    forward: Callable[..., Any],
+    partials: tuple[Partial, ...],
+    formulas: tuple[str, ...],
+    sympy: Callable[..., Any],
+    domain: str = "",
+    *,
+    symbol: str = "",
+    precedence: int = ATOM,
+    kink: str = "",
+) -> Op:
+    return Op(
+        name, arity, symbol or name, precedence, forward, partials, formulas, sympy, domain, kink
+    )
+
+
+# fmt: off
+OPS: tuple[Op, ...] = (
+    _op("add", 2, lambda m, a, b: m.add(a, b),
+        (lambda m, a, b, out: 1.0, lambda m, a, b, out: 1.0), ("1", "1"),
+        lambda sp, a, b: a + b, symbol="+", precedence=SUM),
+    _op("sub", 2, lambda m, a, b: m.sub(a, b),
+        (lambda m, a, b, out: 1.0, lambda m, a, b, out: -1.0), ("1", "-1"),
+        lambda sp, a, b: a - b, symbol="-", precedence=SUM),
+    _op("mul", 2, lambda m, a, b: m.mul(a, b),
+        (lambda m, a, b, out: b, lambda m, a, b, out: a), ("b", "a"),
+        lambda sp, a, b: a * b, symbol="*", precedence=PRODUCT),
+    _op("div", 2, lambda m, a, b: m.div(a, b),
+        (lambda m, a, b, out: 1.0 / b, lambda m, a, b, out: -out / b), ("1/b", "-a/b^2"),
+        lambda sp, a, b: a / b, "the divisor must not be zero", symbol="/", precedence=PRODUCT),
+    _op("neg", 1, lambda m, a: m.neg(a),
+        (lambda m, a, out: -1.0,), ("-1",),
+        lambda sp, a: -a, symbol="-", precedence=UNARY),
+    _op("pow", 2, lambda m, a, b: m.pow(a, b),
+        (lambda m, a, b, out: b * m.pow(a, b - 1.0), lambda m, a, b, out: m.log_abs_base(a, out)),
+        ("b*a^(b - 1)", "a^b*log(a)"),
+        lambda sp, a, b: a**b,
+        "a^b needs a > 0, or an integer b (and b > 0 when a = 0)", symbol="^", precedence=POWER),
+    _op("sin", 1, lambda m, a: m.sin(a), (lambda m, a, out: m.cos(a),), ("cos(a)",),
+        lambda sp, a: sp.sin(a)),
+    _op("cos", 1, lambda m, a: m.cos(a), (lambda m, a, out: -m.sin(a),), ("-sin(a)",),
+        lambda sp, a: sp.cos(a)),
+    _op("tan", 1, lambda m, a: m.tan(a), (lambda m, a, out: 1.0 + out * out,), ("1 + tan(a)^2",),
+        lambda sp, a: sp.tan(a)),
+    _op("asin", 1, lambda m, a: m.asin(a), (lambda m, a, out: 1.0 / m.sqrt(1.0 - a * a),),
+        ("1/sqrt(1 - a^2)",), lambda sp, a: sp.asin(a), "asin needs an argument in [-1, 1]"),
+    _op("acos", 1, lambda m, a: m.acos(a), (lambda m, a, out: -1.0 / m.sqrt(1.0 - a * a),),
+        ("-1/sqrt(1 - a^2)",), lambda sp, a: sp.acos(a), "acos needs an argument in [-1, 1]"),
+    _op("atan", 1, lambda m, a: m.atan(a), (lambda m, a, out: 1.0 / (1.0 + a * a),),
+        ("1/(1 + a^2)",), lambda sp, a: sp.atan(a)),
+    _op("sinh", 1, lambda m, a: m.sinh(a), (lambda m, a, out: m.cosh(a),), ("cosh(a)",),
+        lambda sp, a: sp.sinh(a)),
+    _op("cosh", 1, lambda m, a: m.cosh(a), (lambda m, a, out: m.sinh(a),), ("sinh(a)",),
+        lambda sp, a: sp.cosh(a)),
+    _op("tanh", 1, lambda m, a: m.tanh(a), (lambda m, a, out: 1.0 - out * out,),
+        ("1 - tanh(a)^2",), lambda sp, a: sp.tanh(a)),
+    _op("exp", 1, lambda m, a: m.exp(a), (lambda m, a, out: out,), ("exp(a)",),
+        lambda sp, a: sp.exp(a)),
+    _op("log", 1, lambda m, a: m.log(a), (lambda m, a, out: 1.0 / a,), ("1/a",),
+        lambda sp, a: sp.log(a), "log needs a positive argument"),
+    _op("log2", 1, lambda m, a: m.log2(a), (lambda m, a, out: 1.0 / (a * math.log(2.0)),),
+        ("1/(a*log(2))",), lambda sp, a: sp.log(a, 2), "log2 needs a positive argument"),
+    _op("log10", 1, lambda m, a: m.log10(a), (lambda m, a, out: 1.0 / (a * math.log(10.0)),),
+        ("1/(a*log(10))",), lambda sp, a: sp.log(a, 10), "log10 needs a positive argument"),
+    _op("sqrt", 1, lambda m, a: m.sqrt(a), (lambda m, a, out: 0.5 / out,), ("1/(2*sqrt(a))",),
+        lambda sp, a: sp.sqrt(a), "sqrt needs a non-negative argument"),
+    _op("abs", 1, lambda m, a: m.abs(a), (lambda m, a, out: m.sign(a),), ("sign(a)",),
+        lambda sp, a: sp.Abs(a), kink="abs is not differentiable at 0; autograph uses 0 there, "
+        "as PyTorch does"),
+    _op("sigmoid", 1, lambda m, a: m.sigmoid(a), (lambda m, a, out: out * (1.0 - out),),
+        ("sigmoid(a)*(1 - sigmoid(a))",), lambda sp, a: 1 / (1 + sp.exp(-a))),
+    _op("relu", 1, lambda m, a: m.relu(a), (lambda m, a, out: m.step(a),), ("step(a)",),
+        lambda sp, a: sp.Max(a, 0), kink="relu is not differentiable at 0; autograph uses 0 "
+        "there, as PyTorch does"),
+    _op("softplus", 1, lambda m, a: m.softplus(a), (lambda m, a, out: m.sigmoid(a),),
+        ("sigmoid(a)",), lambda sp, a: sp.log(1 + sp.exp(a))),
+    _op("max", 2, lambda m, a, b: m.maximum(a, b),
+        (lambda m, a, b, out: m.share(a, b), lambda m, a, b, out: m.share(b, a)),
+        ("[a > b] + [a = b]/2", "[b > a] + [a = b]/2"), lambda sp, a, b: sp.Max(a, b),
+        kink="max is not differentiable where a = b; autograph splits the gradient equally "
+        "there, as PyTorch does"),
+    _op("min", 2, lambda m, a, b: m.minimum(a, b),
+        (lambda m, a, b, out: m.share(b, a), lambda m, a, b, out: m.share(a, b)),
+        ("[a < b] + [a = b]/2", "[b < a] + [a = b]/2"), lambda sp, a, b: sp.Min(a, b),
+        kink="min is not differentiable where a = b; autograph splits the gradient equally "
+        "there, as PyTorch does"),
+)
+# fmt: on
+
+BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+"""Every op by name (operators included: ``add``, ``neg``, ...)."""
+
+FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.is_function}
+"""The functions a program may call, aliases included (``ln`` is ``log``)."""
+FUNCTIONS["ln"] = BY_NAME["log"]
+FUNCTIONS["pow"] = BY_NAME["pow"]
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+"""Named constants of the language."""
+
+# Leaves of the graph: a free variable and a number. They have no inputs.
+VAR = Op("var", 0, "", ATOM, lambda m: None, (), (), lambda sp: None, "")
+CONST = Op("const", 0, "", ATOM, lambda m: None, (), (), lambda sp: None, "")
+BY_NAME["var"], BY_NAME["const"] = VAR, CONST

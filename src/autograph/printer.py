@@ -1,0 +1,123 @@
+"""Graph back to text: one node's operation, or a whole program that parses to the same graph.
+
+Parentheses are the fewest that keep the meaning under the language's
+precedence rules (Python's, with ``^`` for ``**``). Emission uses an explicit
+stack, so a formula 100,000 deep prints like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from autograph.graph import Graph
+from autograph.ops import ATOM, CONST, POWER, UNARY, VAR
+
+Ref = Callable[[int], "str | None"]
+
+
+def precedence(graph: Graph, node: int) -> int:
+    """How tightly the node's text binds: a negative number binds like a unary minus."""
+    op = graph.ops[node]
+    if op is CONST:
+        return (
+            UNARY
+            if graph.constants[node] < 0 or (graph.labels[node] or "").startswith("-")
+            else ATOM
+        )
+    return op.precedence
+
+
+def expression(graph: Graph, node: int, names: list[str] | None = None) -> str:
+    """The node's own operation, its inputs shown by name: ``h^3``, ``sin(t1)``, ``w * x``."""
+    shown = graph.names if names is None else names
+    return _emit(graph, node, lambda child: shown[child] if child != node else None)
+
+
+def program(graph: Graph) -> str:
+    """Program text that parses back to the same graph (same nodes, inputs and output)."""
+    bound: dict[str, int] = {}
+    first_statement: dict[int, int] = {}
+    for index, (name, node) in enumerate(graph.statements):
+        if name is not None and graph.labels[node] == name:
+            first_statement.setdefault(node, index)
+
+    def by_name(node: int) -> str | None:
+        label = graph.labels[node]
+        if graph.ops[node] in (VAR, CONST):
+            return label
+        return label if label is not None and bound.get(label) == node else None
+
+    lines = []
+    for index, (name, node) in enumerate(graph.statements):
+        if first_statement.get(node) == index:
+            text = _emit(graph, node, _defining(node, by_name))
+        else:
+            text = _emit(graph, node, by_name)
+        lines.append(text if name is None else f"{name} = {text}")
+        if name is not None:
+            bound[name] = node
+    return "\n".join(lines)
+
+
+def _defining(root: int, by_name: Ref) -> Ref:
+    """Refer to every node by name except ``root``, whose definition is being printed."""
+    return lambda node: None if node == root else by_name(node)
+
+
+def _emit(graph: Graph, root: int, ref: Ref) -> str:
+    """Text of ``root``; ``ref(node)`` gives a name to print instead of inlining, or None."""
+    out: list[str] = []
+    stack: list[int | str] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node = item
+        name = ref(node)
+        op = graph.ops[node]
+        if name is not None:
+            out.append(name)
+            continue
+        if op is VAR or op is CONST:
+            out.append(graph.labels[node] or "")
+            continue
+        args = graph.inputs[node]
+        pieces: list[int | str]
+        if op.is_function:
+            pieces = [f"{op.symbol}("]
+            for position, arg in enumerate(args):
+                if position:
+                    pieces.append(", ")
+                pieces.append(arg)
+            pieces.append(")")
+        elif op.arity == 1:
+            pieces = [op.symbol, *_wrapped(arg := args[0], _level(graph, arg, ref) < UNARY)]
+        else:
+            left, right = args
+            mine = op.precedence
+            if op.precedence == POWER:
+                left_parens = _level(graph, left, ref) <= POWER
+                right_parens = _level(graph, right, ref) < UNARY
+            else:
+                left_parens = _level(graph, left, ref) < mine
+                right_parens = _level(graph, right, ref) <= mine
+            pieces = [
+                *_wrapped(left, left_parens),
+                f" {op.symbol} " if op.precedence != POWER else op.symbol,
+                *_wrapped(right, right_parens),
+            ]
+        stack.extend(reversed(pieces))
+    return "".join(out)
+
+
+def _level(graph: Graph, node: int, ref: Ref) -> int:
+    return (
+        ATOM
+        if graph.ops[node] not in (VAR, CONST) and ref(node) is not None
+        else precedence(graph, node)
+    )
+
+
+def _wrapped(node: int, parens: bool) -> list[int | str]:
+    return ["(", node, ")"] if parens else [node]

@@ -1,0 +1,67 @@
+"""The per-node table for a person: one row per node, in topological order.
+
+Rich is imported here and only here for tables, so the JSON path never pays
+for it. Without colour (NO_COLOR, a pipe) the table stays plain readable text.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from autograph.evaluate import Backward, Forward, format_number
+from autograph.ops import CONST, VAR
+from autograph.printer import expression
+
+
+def node_table(result: Forward) -> Table:
+    """One row per node: name, operation, value; after a reverse pass, partials and adjoint."""
+    graph = result.graph
+    names = graph.names
+    backward = result if isinstance(result, Backward) else None
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("node")
+    table.add_column("operation")
+    table.add_column("value", justify="right")
+    if backward is not None:
+        table.add_column("local derivatives")
+        table.add_column("adjoint", justify="right")
+    for node, op in enumerate(graph.ops):
+        if op is VAR:
+            operation = Text("variable", style="cyan")
+        elif op is CONST:
+            operation = Text("constant", style="dim")
+        else:
+            operation = Text(expression(graph, node, names))
+        name = Text(names[node], style="bold" if node == graph.output else "")
+        if node == graph.output:
+            name.append("  (output)", style="dim")
+        row: list[str | Text] = [str(node), name, operation, format_number(result.values[node])]
+        if backward is not None:
+            partials = [
+                f"∂/∂{names[arg]} = {format_number(partial)}"
+                for arg, partial in zip(graph.inputs[node], backward.partials[node], strict=True)
+                if partial is not None
+            ]
+            adjoint = backward.adjoints[node]
+            row += ["\n".join(partials), "—" if adjoint is None else format_number(adjoint)]
+        table.add_row(*row)
+    return table
+
+
+def print_result(result: Forward, console: Console | None = None) -> None:
+    """Print the node table, then the value and (after a reverse pass) the gradient."""
+    console = console or Console()
+    graph = result.graph
+    output_name = graph.names[graph.output]
+    console.print(node_table(result))
+    console.print()
+    console.print(f"[bold]value[/]     {output_name} = {format_number(result.value)}")
+    if isinstance(result, Backward):
+        if not result.wrt:
+            console.print("[bold]gradient[/]  (no variables)")
+        for index, (name, value) in enumerate(result.gradient.items()):
+            label = "[bold]gradient[/]" if index == 0 else "        "
+            console.print(f"{label}  ∂{output_name}/∂{name} = {format_number(value)}")

@@ -1,0 +1,176 @@
+"""The command line: reading programs, --at and --wrt, output forms, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def test_eval_prints_a_table_and_the_value(run) -> None:
+    out = run("eval", "h = x + 5; g = h^3 + 1; f = g^2", "--at", "x=-3")
+    assert out.code == 0 and out.stderr == ""
+    assert "f = 81" in out.stdout
+    assert "h + 5" not in out.stdout and "x + 5" in out.stdout
+
+
+def test_eval_json_has_value_and_nodes_but_no_gradient(run) -> None:
+    data = run("eval", "x * 2", "--at", "x=4", "--json").json()
+    assert data["value"] == 8
+    assert "gradient" not in data
+    assert [n["op"] for n in data["nodes"]] == ["var", "const", "mul"]
+    assert all("adjoint" not in n for n in data["nodes"])
+
+
+def test_grad_json_nodes_follow_the_contract(run) -> None:
+    data = run("grad", "sin(x) * x", "--at", "x=1", "--json").json()
+    assert set(data) >= {"value", "gradient", "nodes"}
+    for node in data["nodes"]:
+        assert set(node) >= {"id", "name", "op", "inputs", "value", "adjoint"}
+        assert all(i < node["id"] for i in node["inputs"])
+
+
+def test_a_program_without_variables_has_an_empty_gradient_object(run) -> None:
+    assert run("grad", "2 * 3", "--json").json()["gradient"] == {}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("eval", "-x^2", "--at", "x=3"),
+        ("eval", "--at", "x=3", "-x^2"),
+        ("eval", "--at", "x=3", "-x^2", "--json"),
+    ],
+)
+def test_an_expression_starting_with_a_minus_works_anywhere(run, args) -> None:
+    out = run(*args)
+    assert out.code == 0, out.stderr
+    assert "-9" in out.stdout
+
+
+def test_minus_softplus_is_not_mistaken_for_options(run) -> None:
+    data = run("grad", "--at", "x=3", "-softplus(x)", "--json").json()
+    assert data["gradient"]["x"] == pytest.approx(-1 / (1 + 2.718281828459045**-3))
+
+
+def test_minus_reads_the_program_from_standard_input(run, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a = x * 2\na + 1\n")))
+    assert run("eval", "-", "--at", "x=2", "--json").json()["value"] == 5
+
+
+def test_file_reads_the_program_from_a_file(run, tmp_path) -> None:
+    program = tmp_path / "loss.ag"
+    program.write_text("c = w*x; f = c + b; d = f - y; J = 0.5*d^2\n")
+    data = run("grad", "--file", str(program), "--at", "w=3,b=1,x=-3,y=5", "--json").json()
+    assert data["value"] == 84.5
+
+
+def test_invalid_utf8_on_standard_input_is_bad_input(run, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x + \xff")))
+    out = run("eval", "-", "--at", "x=1")
+    assert out.code == 2 and "UTF-8" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("eval",), "no program given"),
+        (("eval", "x", "--file", "f.ag"), "not both"),
+        (("eval", "--file", "/no/such/file"), "cannot read"),
+        (("eval", "x +", "--at", "x=1"), "unexpected end"),
+        (("eval", "foo(x)", "--at", "x=1"), "unknown function"),
+        (("eval", "sin(x, x)", "--at", "x=1"), "takes 1 argument"),
+        (("eval", "x + y", "--at", "x=1"), "no value for y"),
+        (("eval", "x", "--at", "x=inf"), "not a number"),
+        (("eval", "x", "--at", "x=nan"), "not a number"),
+        (("eval", "x", "--at", "x=1e400"), "too large"),
+        (("eval", "x", "--at", "x"), "NAME=VALUE"),
+        (("eval", "x", "--at", "1x=2"), "NAME=VALUE"),
+        (("eval", "x", "--at", "x=1", "--at", "x=2"), "two values"),
+        (("eval", "x", "--at", "x=1,z=2"), "not a variable"),
+        (("grad", "x", "--at", "x=1", "--wrt", "z"), "not a variable"),
+        (("grad", "x", "--at", "x=1", "--wrt", "1z"), "variable names"),
+        (("eval", "", "--at", "x=1"), "empty"),
+        (("eval", "x", "--jsn"), "No such option"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_and_no_stdout(run, args, fragment) -> None:
+    out = run(*args)
+    assert out.code == 2
+    assert out.stdout == ""
+    assert fragment in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_the_same_value_given_twice_is_fine(run) -> None:
+    assert run("eval", "x", "--at", "x=1", "--at", "x=1.0", "--json").json()["value"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("eval", "log(x)", "--at", "x=-1"), "log(-1)"),
+        (("eval", "exp(x)", "--at", "x=1000"), "overflows"),
+        (("grad", "sqrt(x)", "--at", "x=0"), "derivative"),
+        (("grad", "(-2)^x", "--at", "x=2"), "derivative"),
+    ],
+)
+def test_math_failures_exit_1_with_a_message_and_no_stdout(run, args, fragment) -> None:
+    out = run(*args)
+    assert out.code == 1
+    assert out.stdout == ""
+    assert fragment in out.stderr
+
+
+def test_a_syntax_error_shows_the_line_with_a_caret(run) -> None:
+    out = run("eval", "x + * 2", "--at", "x=1")
+    assert out.stderr.splitlines()[-2:] == ["   | x + * 2", "   |     ^"]
+
+
+def test_under_json_an_error_is_one_line_of_json_on_stderr(run) -> None:
+    out = run("eval", "a = 1\nb = a +* 2", "--json")
+    assert out.code == 2 and out.stdout == ""
+    error = out.error()
+    assert error["kind"] == "syntax"
+    assert (error["line"], error["column"]) == (2, 8)
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_under_json_a_math_error_names_its_node(run) -> None:
+    error = run("eval", "y = x - 3; log(y)", "--at", "x=2", "--json").error()
+    assert error["kind"] == "domain" and "log(y)" in error["message"]
+    assert isinstance(error["node"], int)
+
+
+def test_json_output_is_strict(run) -> None:
+    out = run("grad", "x^2 + sigmoid(x)", "--at", "x=800", "--json")
+    json.loads(out.stdout, parse_constant=lambda token: pytest.fail(f"non-strict {token}"))
+
+
+def test_help_lists_the_commands(run) -> None:
+    out = run("--help")
+    assert out.code == 0
+    assert "eval" in out.stdout and "grad" in out.stdout
+
+
+def test_the_table_is_readable_without_colour(run) -> None:
+    out = run("grad", "c = w*x; J = c^2", "--at", "w=3,x=-3")
+    assert "\x1b[" not in out.stdout
+    assert "∂J/∂w = 54" in out.stdout
+
+
+def test_python_dash_m_autograph_runs_the_same_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "autograph", "grad", "((x+5)^3+1)^2", "--at", "x=-3", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["gradient"] == {"x": 216}
