@@ -39,3 +39,10 @@ def test_readme_example_prints_what_the_readme_shows(command: str, expected: str
     printed = done.stdout + done.stderr
     strip = lambda text: [line.rstrip() for line in text.rstrip().splitlines()]  # noqa: E731
     assert strip(printed) == strip(expected)
+
+
+def test_readme_python_example_prints_what_its_comments_say() -> None:
+    (block,) = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    done = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, check=True)
+    first = done.stdout.splitlines()[0]
+    assert first == "84.5 {'w': 39.0, 'b': -13.0}"
