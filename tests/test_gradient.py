@@ -185,3 +185,11 @@ def test_wrt_a_name_that_is_not_a_variable_is_an_input_error() -> None:
     with pytest.raises(autograph.InputError) as raised:
         autograph.backward(autograph.parse("a = x + 1; a"), {"x": 1}, ["a"])
     assert raised.value.kind == "bad-wrt" and "assigned" in raised.value.message
+
+
+def test_every_op_in_the_table_has_a_scalar_forward_function_and_one_partial_per_input() -> None:
+    from autograph.ops import OPS, ScalarMath
+
+    for op in OPS:
+        assert callable(op.forward(ScalarMath)), op.name
+        assert len(op.partials) == op.arity == len(op.formulas), op.name

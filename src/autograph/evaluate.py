@@ -83,8 +83,8 @@ def _not_a_variable(graph: Graph, name: str) -> str:
 def forward(graph: Graph, at: Mapping[str, float]) -> Forward:
     """Evaluate every node, left to right. Raises ``MathError`` on a domain error or overflow."""
     bind(graph, at)
-    m = ScalarMath
     ops, inputs, constants, labels = graph.ops, graph.inputs, graph.constants, graph.labels
+    functions = {op: op.forward(ScalarMath) for op in set(ops) if op is not CONST and op is not VAR}
     values = [0.0] * len(ops)
     node = 0
     try:
@@ -94,7 +94,7 @@ def forward(graph: Graph, at: Mapping[str, float]) -> Forward:
             elif op is VAR:
                 values[node] = float(at[labels[node]])  # type: ignore[index]
             else:
-                values[node] = op.forward(m, *[values[arg] for arg in inputs[node]])
+                values[node] = functions[op](*[values[arg] for arg in inputs[node]])
     except _MATH_FAILURES as failure:
         raise _value_error(graph, values, node, failure) from None
     if not all(map(math.isfinite, values)):

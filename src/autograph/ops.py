@@ -6,9 +6,10 @@ as a number and as a formula), what its SymPy counterpart is, and where it is
 defined. The parser, the evaluators, the referee, the pictures and the
 explanations all read this table: adding a function is one entry here.
 
-Forward functions and partials are written once against a *math backend* ``m``
-(``ScalarMath`` below for single numbers, ``autograph.batch`` supplies one over
-NumPy arrays), so the same line serves both evaluators.
+The forward function of op ``add`` is the function ``add`` of a *math backend*
+``m``: ``ScalarMath`` below over Python floats (another backend can work over
+NumPy arrays). Partials are written once against the backend, so the same line
+serves every evaluator.
 
 Scalar forward functions may raise ``ValueError``, ``ZeroDivisionError`` or
 ``OverflowError`` outside their domain; the evaluator turns those into a
@@ -39,8 +40,6 @@ class Op:
     symbol: str
     """Infix symbol (``+``) for operators, the function name for functions."""
     precedence: int
-    forward: Callable[..., Any]
-    """``forward(m, *inputs)``: the value, with math backend ``m``."""
     partials: tuple[Partial, ...]
     """``partials[k](m, *inputs, out)``: d(out)/d(input k), one per input."""
     formulas: tuple[str, ...]
@@ -51,6 +50,11 @@ class Op:
     """What the inputs must satisfy, said to the user when they do not."""
     kink: str = ""
     """Where the op is not differentiable and which convention autograph follows."""
+
+    def forward(self, m: type) -> Callable[..., Any]:
+        """The op's forward function in math backend ``m``: the backend's function of that name."""
+        function: Callable[..., Any] = getattr(m, self.name)
+        return function
 
     @property
     def is_function(self) -> bool:
@@ -73,8 +77,8 @@ class ScalarMath:
     exp, log, sqrt = staticmethod(math.exp), staticmethod(math.log), staticmethod(math.sqrt)
     log2, log10 = staticmethod(math.log2), staticmethod(math.log10)
     abs = staticmethod(abs)
-    maximum = staticmethod(max)
-    minimum = staticmethod(min)
+    max = staticmethod(max)
+    min = staticmethod(min)
 
     @staticmethod
     def sigmoid(a: float) -> float:
@@ -120,7 +124,6 @@ class ScalarMath:
 def _op(
     name: str,
     arity: int,
-    forward: Callable[..., Any],
     partials: tuple[Partial, ...],
     formulas: tuple[str, ...],
     sympy: Callable[..., Any],
@@ -130,78 +133,69 @@ def _op(
     precedence: int = ATOM,
     kink: str = "",
 ) -> Op:
-    return Op(
-        name, arity, symbol or name, precedence, forward, partials, formulas, sympy, domain, kink
-    )
+    return Op(name, arity, symbol or name, precedence, partials, formulas, sympy, domain, kink)
 
 
 # fmt: off
 OPS: tuple[Op, ...] = (
-    _op("add", 2, lambda m, a, b: m.add(a, b),
-        (lambda m, a, b, out: 1.0, lambda m, a, b, out: 1.0), ("1", "1"),
+    _op("add", 2, (lambda m, a, b, out: 1.0, lambda m, a, b, out: 1.0), ("1", "1"),
         lambda sp, a, b: a + b, symbol="+", precedence=SUM),
-    _op("sub", 2, lambda m, a, b: m.sub(a, b),
-        (lambda m, a, b, out: 1.0, lambda m, a, b, out: -1.0), ("1", "-1"),
+    _op("sub", 2, (lambda m, a, b, out: 1.0, lambda m, a, b, out: -1.0), ("1", "-1"),
         lambda sp, a, b: a - b, symbol="-", precedence=SUM),
-    _op("mul", 2, lambda m, a, b: m.mul(a, b),
-        (lambda m, a, b, out: b, lambda m, a, b, out: a), ("b", "a"),
+    _op("mul", 2, (lambda m, a, b, out: b, lambda m, a, b, out: a), ("b", "a"),
         lambda sp, a, b: a * b, symbol="*", precedence=PRODUCT),
-    _op("div", 2, lambda m, a, b: m.div(a, b),
-        (lambda m, a, b, out: 1.0 / b, lambda m, a, b, out: -out / b), ("1/b", "-a/b^2"),
+    _op("div", 2, (lambda m, a, b, out: 1.0 / b, lambda m, a, b, out: -out / b), ("1/b", "-a/b^2"),
         lambda sp, a, b: a / b, "the divisor must not be zero", symbol="/", precedence=PRODUCT),
-    _op("neg", 1, lambda m, a: m.neg(a),
-        (lambda m, a, out: -1.0,), ("-1",),
+    _op("neg", 1, (lambda m, a, out: -1.0,), ("-1",),
         lambda sp, a: -a, symbol="-", precedence=UNARY),
-    _op("pow", 2, lambda m, a, b: m.pow(a, b),
+    _op("pow", 2,
         (lambda m, a, b, out: b * m.pow(a, b - 1.0), lambda m, a, b, out: m.log_abs_base(a, out)),
         ("b*a^(b - 1)", "a^b*log(a)"),
         lambda sp, a, b: a**b,
         "a^b needs a > 0, or an integer b (and b > 0 when a = 0)", symbol="^", precedence=POWER),
-    _op("sin", 1, lambda m, a: m.sin(a), (lambda m, a, out: m.cos(a),), ("cos(a)",),
+    _op("sin", 1, (lambda m, a, out: m.cos(a),), ("cos(a)",),
         lambda sp, a: sp.sin(a)),
-    _op("cos", 1, lambda m, a: m.cos(a), (lambda m, a, out: -m.sin(a),), ("-sin(a)",),
+    _op("cos", 1, (lambda m, a, out: -m.sin(a),), ("-sin(a)",),
         lambda sp, a: sp.cos(a)),
-    _op("tan", 1, lambda m, a: m.tan(a), (lambda m, a, out: 1.0 + out * out,), ("1 + tan(a)^2",),
+    _op("tan", 1, (lambda m, a, out: 1.0 + out * out,), ("1 + tan(a)^2",),
         lambda sp, a: sp.tan(a)),
-    _op("asin", 1, lambda m, a: m.asin(a), (lambda m, a, out: 1.0 / m.sqrt(1.0 - a * a),),
+    _op("asin", 1, (lambda m, a, out: 1.0 / m.sqrt(1.0 - a * a),),
         ("1/sqrt(1 - a^2)",), lambda sp, a: sp.asin(a), "asin needs an argument in [-1, 1]"),
-    _op("acos", 1, lambda m, a: m.acos(a), (lambda m, a, out: -1.0 / m.sqrt(1.0 - a * a),),
+    _op("acos", 1, (lambda m, a, out: -1.0 / m.sqrt(1.0 - a * a),),
         ("-1/sqrt(1 - a^2)",), lambda sp, a: sp.acos(a), "acos needs an argument in [-1, 1]"),
-    _op("atan", 1, lambda m, a: m.atan(a), (lambda m, a, out: 1.0 / (1.0 + a * a),),
+    _op("atan", 1, (lambda m, a, out: 1.0 / (1.0 + a * a),),
         ("1/(1 + a^2)",), lambda sp, a: sp.atan(a)),
-    _op("sinh", 1, lambda m, a: m.sinh(a), (lambda m, a, out: m.cosh(a),), ("cosh(a)",),
+    _op("sinh", 1, (lambda m, a, out: m.cosh(a),), ("cosh(a)",),
         lambda sp, a: sp.sinh(a)),
-    _op("cosh", 1, lambda m, a: m.cosh(a), (lambda m, a, out: m.sinh(a),), ("sinh(a)",),
+    _op("cosh", 1, (lambda m, a, out: m.sinh(a),), ("sinh(a)",),
         lambda sp, a: sp.cosh(a)),
-    _op("tanh", 1, lambda m, a: m.tanh(a), (lambda m, a, out: 1.0 - out * out,),
+    _op("tanh", 1, (lambda m, a, out: 1.0 - out * out,),
         ("1 - tanh(a)^2",), lambda sp, a: sp.tanh(a)),
-    _op("exp", 1, lambda m, a: m.exp(a), (lambda m, a, out: out,), ("exp(a)",),
+    _op("exp", 1, (lambda m, a, out: out,), ("exp(a)",),
         lambda sp, a: sp.exp(a)),
-    _op("log", 1, lambda m, a: m.log(a), (lambda m, a, out: 1.0 / a,), ("1/a",),
+    _op("log", 1, (lambda m, a, out: 1.0 / a,), ("1/a",),
         lambda sp, a: sp.log(a), "log needs a positive argument"),
-    _op("log2", 1, lambda m, a: m.log2(a), (lambda m, a, out: 1.0 / (a * math.log(2.0)),),
+    _op("log2", 1, (lambda m, a, out: 1.0 / (a * math.log(2.0)),),
         ("1/(a*log(2))",), lambda sp, a: sp.log(a, 2), "log2 needs a positive argument"),
-    _op("log10", 1, lambda m, a: m.log10(a), (lambda m, a, out: 1.0 / (a * math.log(10.0)),),
+    _op("log10", 1, (lambda m, a, out: 1.0 / (a * math.log(10.0)),),
         ("1/(a*log(10))",), lambda sp, a: sp.log(a, 10), "log10 needs a positive argument"),
-    _op("sqrt", 1, lambda m, a: m.sqrt(a), (lambda m, a, out: 0.5 / out,), ("1/(2*sqrt(a))",),
+    _op("sqrt", 1, (lambda m, a, out: 0.5 / out,), ("1/(2*sqrt(a))",),
         lambda sp, a: sp.sqrt(a), "sqrt needs a non-negative argument"),
-    _op("abs", 1, lambda m, a: m.abs(a), (lambda m, a, out: m.sign(a),), ("sign(a)",),
+    _op("abs", 1, (lambda m, a, out: m.sign(a),), ("sign(a)",),
         lambda sp, a: sp.Abs(a), kink="abs is not differentiable at 0; autograph uses 0 there, "
         "as PyTorch does"),
-    _op("sigmoid", 1, lambda m, a: m.sigmoid(a), (lambda m, a, out: out * (1.0 - out),),
+    _op("sigmoid", 1, (lambda m, a, out: out * (1.0 - out),),
         ("sigmoid(a)*(1 - sigmoid(a))",), lambda sp, a: 1 / (1 + sp.exp(-a))),
-    _op("relu", 1, lambda m, a: m.relu(a), (lambda m, a, out: m.step(a),), ("step(a)",),
+    _op("relu", 1, (lambda m, a, out: m.step(a),), ("step(a)",),
         lambda sp, a: sp.Max(a, 0), kink="relu is not differentiable at 0; autograph uses 0 "
         "there, as PyTorch does"),
-    _op("softplus", 1, lambda m, a: m.softplus(a), (lambda m, a, out: m.sigmoid(a),),
+    _op("softplus", 1, (lambda m, a, out: m.sigmoid(a),),
         ("sigmoid(a)",), lambda sp, a: sp.log(1 + sp.exp(a))),
-    _op("max", 2, lambda m, a, b: m.maximum(a, b),
-        (lambda m, a, b, out: m.share(a, b), lambda m, a, b, out: m.share(b, a)),
+    _op("max", 2, (lambda m, a, b, out: m.share(a, b), lambda m, a, b, out: m.share(b, a)),
         ("[a > b] + [a = b]/2", "[b > a] + [a = b]/2"), lambda sp, a, b: sp.Max(a, b),
         kink="max is not differentiable where a = b; autograph splits the gradient equally "
         "there, as PyTorch does"),
-    _op("min", 2, lambda m, a, b: m.minimum(a, b),
-        (lambda m, a, b, out: m.share(b, a), lambda m, a, b, out: m.share(a, b)),
+    _op("min", 2, (lambda m, a, b, out: m.share(b, a), lambda m, a, b, out: m.share(a, b)),
         ("[a < b] + [a = b]/2", "[b < a] + [a = b]/2"), lambda sp, a, b: sp.Min(a, b),
         kink="min is not differentiable where a = b; autograph splits the gradient equally "
         "there, as PyTorch does"),
@@ -220,6 +214,6 @@ CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 """Named constants of the language."""
 
 # Leaves of the graph: a free variable and a number. They have no inputs.
-VAR = Op("var", 0, "", ATOM, lambda m: None, (), (), lambda sp: None, "")
-CONST = Op("const", 0, "", ATOM, lambda m: None, (), (), lambda sp: None, "")
+VAR = Op("var", 0, "", ATOM, (), (), lambda sp: None, "")
+CONST = Op("const", 0, "", ATOM, (), (), lambda sp: None, "")
 BY_NAME["var"], BY_NAME["const"] = VAR, CONST
