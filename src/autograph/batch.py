@@ -1,0 +1,730 @@
+"""Forward and reverse passes over many samples at once, vectorised with NumPy.
+
+A *sample* binds the data variables (the columns of a file); the parameters
+(``--at``) are the same in every sample. Nodes that depend only on constants and
+parameters are *uniform*: they are computed once, as floats, by the scalar
+backend. The other nodes *vary* per sample and are computed by ``ArrayMath``,
+for all the samples of a chunk at once, into buffers allocated once and reused
+chunk after chunk. Chunks small enough for the CPU caches keep every pass in
+the cache, and memory stays bounded by the chunk size, not by the data.
+
+The passes read the same op table as the scalar evaluator: an op's forward
+function is ``ArrayMath``'s function of the same name, and its partials are the
+table's, called with ``ArrayMath`` as the backend. The adjoint of a uniform node
+is kept summed over the samples (a parameter's gradient is the sum of its
+per-sample adjoints), so reducing onto a parameter is a dot product.
+
+A non-finite number stops the pass: NumPy raises on the floating-point flags,
+and the failing chunk is re-run to find the first sample with a non-finite
+value; the scalar evaluator then names the node, and the error names the row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from autograph.errors import InputError, MathError
+from autograph.evaluate import Backward, bind
+from autograph.evaluate import backward as scalar_backward
+from autograph.evaluate import forward as scalar_forward
+from autograph.graph import Graph
+from autograph.ops import CONST, VAR, ScalarMath
+
+FloatArray = npt.NDArray[np.float64]
+Reduce = Literal["mean", "sum"]
+Columns = Mapping[str, npt.ArrayLike]
+"""One chunk of samples: a column of numbers per data variable, all of one length."""
+
+CHUNK = 4096
+"""Samples per pass: small enough that a pass's buffers stay in the CPU's L2 cache."""
+
+_FAILURES = (ArithmeticError, ValueError)
+
+Arrays = dict[str, FloatArray]
+
+
+def raising() -> np.errstate:
+    """The NumPy mode in which an overflow, a division by zero or a NaN raises an error."""
+    return np.errstate(all="raise", under="ignore")
+
+
+# The array backend ----------------------------------------------------------------
+
+
+def _pow(a: Any, b: Any, out: Any = None) -> Any:
+    """a^b; a square is a product and a first power the base itself, both exact."""
+    if isinstance(b, float) and b == 2.0:
+        return np.multiply(a, a, out=out)
+    if isinstance(b, float) and b == 1.0 and out is None:
+        return a
+    return np.power(a, b, out=out)
+
+
+def _sigmoid(a: Any, out: Any = None) -> Any:
+    """1 / (1 + e^-a) for every a at once, without overflow."""
+    try:
+        with np.errstate(over="raise"):
+            e = np.exp(np.negative(a, out=out), out=out)
+    except FloatingPointError:  # some a < -709: e^-a overflows, so use e^a / (1 + e^a) there
+        z = np.exp(-np.abs(a))
+        return np.divide(np.where(np.greater_equal(a, 0.0), 1.0, z), 1.0 + z, out=out)
+    return np.divide(1.0, np.add(e, 1.0, out=e), out=e)
+
+
+def _softplus(a: Any, out: Any = None) -> Any:
+    """log(1 + e^a) for every a at once, without overflow."""
+    return np.logaddexp(a, 0.0, out=out)
+
+
+def _share(a: Any, b: Any) -> Any:
+    """1 where a wins against b, 0 where it loses, 1/2 at a tie (max and min)."""
+    return np.greater(a, b) + 0.5 * np.equal(a, b)
+
+
+def _log_abs_base(a: Any, out: Any) -> Any:
+    """d(a^b)/db = a^b * log(a); 0 where a^b is the constant 0 (a = 0, b > 0)."""
+    zero = np.equal(out, 0.0)
+    return np.multiply(out, np.log(np.where(zero, 1.0, a)))
+
+
+class ArrayMath:
+    """The math backend over NumPy arrays of float64: one function per name of ``ScalarMath``.
+
+    Forward functions take ``out=`` to write into a reused buffer. A function may
+    return its input itself (``pow(a, 1.0)``) but never a view of it.
+    """
+
+    add, sub, mul, div = (
+        staticmethod(np.add),
+        staticmethod(np.subtract),
+        staticmethod(np.multiply),
+        staticmethod(np.divide),
+    )
+    neg = staticmethod(np.negative)
+    pow = staticmethod(_pow)
+    sin, cos, tan = staticmethod(np.sin), staticmethod(np.cos), staticmethod(np.tan)
+    asin, acos, atan = staticmethod(np.arcsin), staticmethod(np.arccos), staticmethod(np.arctan)
+    sinh, cosh, tanh = staticmethod(np.sinh), staticmethod(np.cosh), staticmethod(np.tanh)
+    exp, log, sqrt = staticmethod(np.exp), staticmethod(np.log), staticmethod(np.sqrt)
+    log2, log10 = staticmethod(np.log2), staticmethod(np.log10)
+    abs = staticmethod(np.abs)
+    max, min = staticmethod(np.maximum), staticmethod(np.minimum)
+    sigmoid = staticmethod(_sigmoid)
+    softplus = staticmethod(_softplus)
+    relu = staticmethod(lambda a, out=None: np.maximum(a, 0.0, out=out))
+    step = staticmethod(lambda a: np.heaviside(a, 0.0))
+    sign = staticmethod(np.sign)
+    share = staticmethod(_share)
+    log_abs_base = staticmethod(_log_abs_base)
+
+
+# Results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class BatchBackward(Backward):
+    """The cost over a dataset: its value and gradient, and each node's statistics.
+
+    ``values`` and ``partials`` are each node's mean over the samples; ``adjoints``,
+    the gradient and ``value`` are reduced as asked (the mean or the sum over the
+    samples). Without per-node statistics, ``values`` is empty but for the output.
+    """
+
+    samples: int = 0
+    reduce: Reduce = "mean"
+    cost: float = 0.0
+    """The output reduced over the samples: the mean (or sum) of the loss."""
+
+    @property
+    def value(self) -> float:
+        """The cost: the output's mean (or sum) over the samples."""
+        return self.cost
+
+
+# Binding a dataset to a program ------------------------------------------------------
+
+
+def bind_columns(
+    graph: Graph,
+    columns: Sequence[str],
+    at: Mapping[str, float],
+    *,
+    ignore_extra: bool = False,
+    source: str = "the data",
+) -> list[str]:
+    """Check that the columns and ``at`` together bind every variable, each once.
+
+    Returns the columns the program uses. A column that names no variable is an
+    error unless ``ignore_extra``; so is a variable that is neither a column nor in ``at``.
+    """
+    names = ", ".join(columns) or "none"
+    variables = graph.variables
+    for name in columns:
+        if name in at:
+            raise InputError(
+                "data-binding",
+                f"{name!r} is both a column of {source} and given with --at; give it once",
+                variable=name,
+            )
+        if name not in variables and not ignore_extra:
+            known = ", ".join(variables) or "none"
+            raise InputError(
+                "data-binding",
+                f"column {name!r} of {source} is not a variable of the program "
+                f"(variables: {known}); pass --ignore-extra-columns to skip it",
+                variable=name,
+            )
+    missing = [name for name in variables if name not in at and name not in columns]
+    if missing:
+        listed = ", ".join(missing)
+        example = ",".join(f"{name}=..." for name in missing)
+        raise InputError(
+            "unbound-variable",
+            f"no value for {listed}: not a column of {source} (columns: {names}) "
+            f"and not given with --at (give one with --at {example})",
+            graph.span(variables[missing[0]]),
+            graph.source,
+            variables=missing,
+        )
+    bind(graph, {**at, **dict.fromkeys((c for c in columns if c in variables), 0.0)})
+    return [name for name in columns if name in variables]
+
+
+# The passes --------------------------------------------------------------------------
+
+
+class _Plan:
+    """What one (graph, columns, parameters, wrt) needs before any sample is seen."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        columns: Iterable[str],
+        at: Mapping[str, float],
+        wrt: tuple[str, ...] | None,
+    ) -> None:
+        self.graph, self.at, self.wrt = graph, dict(at), wrt
+        ops, inputs, size = graph.ops, graph.inputs, len(graph)
+        data = set(columns)
+        self.varies = varies = [False] * size
+        for node, op in enumerate(ops):
+            if op is VAR:
+                varies[node] = graph.labels[node] in data
+            elif op is not CONST:
+                varies[node] = any(varies[arg] for arg in inputs[node])
+        self.columns = {name: graph.variables[name] for name in graph.variables if name in data}
+        self.forward_steps = [
+            (node, op.forward(ArrayMath), inputs[node])
+            for node, op in enumerate(ops)
+            if varies[node] and op is not VAR
+        ]
+        self.failed = False
+        """A uniform node's value or partial is not finite: every sample fails."""
+        self.uniform = self._uniform_values()
+        self.needs = self._needs_adjoint() if wrt is not None else [False] * size
+        self.backward_steps = [
+            (
+                node,
+                [
+                    (k, arg, ops[node].partials[k])
+                    for k, arg in enumerate(inputs[node])
+                    if self.needs[arg]
+                ],
+            )
+            for node in range(graph.output, -1, -1)
+            if self.needs[node] and inputs[node]
+        ]
+        self.uniform_partials = self._uniform_partials()
+
+    def _uniform_values(self) -> list[Any]:
+        graph, varies = self.graph, self.varies
+        values: list[Any] = [None] * len(graph)
+        try:
+            for node, op in enumerate(graph.ops):
+                if varies[node]:
+                    continue
+                if op is CONST:
+                    values[node] = graph.constants[node]
+                elif op is VAR:
+                    values[node] = float(self.at[graph.labels[node]])  # type: ignore[index]
+                else:
+                    value = op.forward(ScalarMath)(*[values[arg] for arg in graph.inputs[node]])
+                    if not math.isfinite(value):
+                        self.failed = True
+                    values[node] = float(value)
+        except _FAILURES:
+            self.failed = True
+        return values
+
+    def _needs_adjoint(self) -> list[bool]:
+        """The scalar evaluator's rule: depends on a wrt variable, and the output depends on it."""
+        graph, size = self.graph, len(self.graph)
+        depends = [False] * size
+        for name in self.wrt or ():
+            depends[graph.variables[name]] = True
+        for node in range(size):
+            if not depends[node] and any(depends[arg] for arg in graph.inputs[node]):
+                depends[node] = True
+        reached = [False] * size
+        reached[graph.output] = True
+        for node in range(graph.output, -1, -1):
+            if reached[node]:
+                for arg in graph.inputs[node]:
+                    reached[arg] = True
+        return [d and r for d, r in zip(depends, reached, strict=True)]
+
+    def _uniform_partials(self) -> dict[int, list[float]]:
+        """The local derivatives of uniform nodes: the same in every sample, so computed once."""
+        partials: dict[int, list[float]] = {}
+        if self.failed:
+            return partials
+        values = self.uniform
+        try:
+            for node, edges in self.backward_steps:
+                if not self.varies[node]:
+                    args = [values[arg] for arg in self.graph.inputs[node]]
+                    local = [float(p(ScalarMath, *args, values[node])) for _, _, p in edges]
+                    self.failed = self.failed or not all(map(math.isfinite, local))
+                    partials[node] = local
+        except _FAILURES:
+            self.failed = True
+        return partials
+
+
+@dataclass
+class _Sums:
+    """One chunk's contribution: sums over its samples."""
+
+    value: float
+    gradient: list[float]
+    values: list[float] | None = None
+    adjoints: list[float | None] | None = None
+    partials: list[list[float | None]] | None = None
+
+
+class _Pass:
+    """The forward and reverse passes over one chunk, in buffers reused chunk after chunk."""
+
+    def __init__(self, plan: _Plan, size: int) -> None:
+        self.plan, self.size = plan, size
+        self.template: list[Any] = list(plan.uniform)
+        for node, _, _ in plan.forward_steps:
+            self.template[node] = np.empty(size)
+        self.adjoint_buffers: dict[int, FloatArray] = {}
+
+    def resized(self, size: int) -> _Pass:
+        """The same passes over fewer samples, in views of the same buffers."""
+        if size == self.size:
+            return self
+        smaller = _Pass.__new__(_Pass)
+        smaller.plan, smaller.size = self.plan, size
+        smaller.template = [v[:size] if isinstance(v, np.ndarray) else v for v in self.template]
+        smaller.adjoint_buffers = {n: b[:size] for n, b in self.adjoint_buffers.items()}
+        return smaller
+
+    def forward(self, columns: Mapping[str, FloatArray]) -> list[Any]:
+        """Every node's value: a float for uniform nodes, an array for the others."""
+        values = list(self.template)
+        for name, node in self.plan.columns.items():
+            values[node] = columns[name]
+        for node, function, args in self.plan.forward_steps:
+            function(*[values[arg] for arg in args], out=values[node])
+        return values
+
+    def backward(self, values: list[Any], check: list[int] | None = None) -> list[Any]:
+        """Every needed adjoint: per sample for varying nodes, summed over samples for uniform ones.
+
+        With ``check``, collects the first sample index of every non-finite array.
+        """
+        plan, size = self.plan, self.size
+        varies, inputs = plan.varies, plan.graph.inputs
+        adjoints: list[Any] = [None] * len(values)
+        owned = [False] * len(values)
+        output = plan.graph.output
+        adjoints[output] = 1.0 if varies[output] else float(size)
+        for node, edges in plan.backward_steps:
+            adjoint = adjoints[node]
+            if not varies[node]:
+                for (_, arg, _), partial in zip(edges, plan.uniform_partials[node], strict=True):
+                    adjoints[arg] = adjoint * partial + (adjoints[arg] or 0.0)
+                continue
+            args = [values[arg] for arg in inputs[node]]
+            mine = (*args, values[node])
+            for _, arg, partial_of in edges:
+                partial = partial_of(ArrayMath, *args, values[node])
+                fresh = isinstance(partial, np.ndarray) and all(partial is not v for v in mine)
+                if check is not None:
+                    _first_bad(partial, check)
+                if not varies[arg]:
+                    adjoints[arg] = _dot(adjoint, partial, size) + (adjoints[arg] or 0.0)
+                    continue
+                product, fresh = _times(adjoint, partial, fresh)
+                if check is not None:
+                    _first_bad(product, check)
+                self._accumulate(adjoints, owned, arg, product, fresh)
+        return adjoints
+
+    def _accumulate(
+        self, adjoints: list[Any], owned: list[bool], arg: int, term: Any, fresh: bool
+    ) -> None:
+        """Add one path's term to ``arg``'s per-sample adjoint, writing only into memory it owns."""
+        held = adjoints[arg]
+        if held is None:
+            adjoints[arg], owned[arg] = term, fresh
+        elif not isinstance(held, np.ndarray) and not isinstance(term, np.ndarray):
+            adjoints[arg] = held + term
+        elif owned[arg]:
+            np.add(held, term, out=held)
+        elif fresh:
+            adjoints[arg], owned[arg] = np.add(term, held, out=term), True
+        else:
+            buffer = self.adjoint_buffers.get(arg)
+            if buffer is None:
+                buffer = self.adjoint_buffers[arg] = np.empty(self.size)
+            adjoints[arg], owned[arg] = np.add(held, term, out=buffer), True
+
+    def sums(self, values: list[Any], adjoints: list[Any] | None, per_node: bool) -> _Sums:
+        """The chunk's sums: of the output, of the gradient, and per node if asked."""
+        plan, size = self.plan, self.size
+        graph = plan.graph
+        sums = _Sums(_total(values[graph.output], size), [])
+        if adjoints is not None:
+            sums.gradient = [
+                _total(adjoints[graph.variables[name]], size, plan.varies[graph.variables[name]])
+                for name in plan.wrt or ()
+            ]
+        if per_node:
+            sums.values = [_total(v, size) for v in values]
+            if adjoints is not None:
+                sums.adjoints = [
+                    None if a is None else _total(a, size, plan.varies[node])
+                    for node, a in enumerate(adjoints)
+                ]
+                sums.partials = self._partial_sums(values)
+        return sums
+
+    def _partial_sums(self, values: list[Any]) -> list[list[float | None]]:
+        """Each needed local derivative, summed over the chunk (for the per-node table)."""
+        plan, size = self.plan, self.size
+        inputs = plan.graph.inputs
+        partials: list[list[float | None]] = [[None] * len(args) for args in inputs]
+        for node, edges in plan.backward_steps:
+            if not plan.varies[node]:
+                for (k, _, _), partial in zip(edges, plan.uniform_partials[node], strict=True):
+                    partials[node][k] = partial * size
+                continue
+            args = [values[arg] for arg in inputs[node]]
+            for k, _, partial_of in edges:
+                partials[node][k] = _total(partial_of(ArrayMath, *args, values[node]), size)
+        return partials
+
+
+def _total(value: Any, size: int, per_sample: bool = True) -> float:
+    """The sum over a chunk of a per-sample quantity: an array, or a float shared by all."""
+    if isinstance(value, np.ndarray):
+        return float(value.sum())
+    return float(value) * size if per_sample else float(value)
+
+
+def _dot(adjoint: Any, partial: Any, size: int) -> float:
+    """Sum over the samples of adjoint * partial, either of which may be a shared float."""
+    if isinstance(adjoint, np.ndarray):
+        if isinstance(partial, np.ndarray):
+            return float(np.einsum("i,i->", adjoint, partial))  # no BLAS: its threads stall
+        return float(partial) * float(adjoint.sum())
+    if isinstance(partial, np.ndarray):
+        return float(adjoint) * float(partial.sum())
+    return float(adjoint) * float(partial) * size
+
+
+def _times(adjoint: Any, partial: Any, fresh: bool) -> tuple[Any, bool]:
+    """adjoint * partial per sample, in place where the partial is a fresh temporary.
+
+    Returns the product and whether it is fresh memory nobody else holds.
+    """
+    if not isinstance(adjoint, np.ndarray):
+        if not isinstance(partial, np.ndarray):
+            return adjoint * partial, False
+        if adjoint == 1.0:
+            return partial, fresh
+        return np.multiply(partial, adjoint, out=partial if fresh else None), True
+    if not isinstance(partial, np.ndarray):
+        if partial == 1.0:
+            return adjoint, False
+        if partial == -1.0:
+            return np.negative(adjoint), True
+        return np.multiply(adjoint, partial), True
+    return np.multiply(adjoint, partial, out=partial if fresh else None), True
+
+
+def _first_bad(value: Any, found: list[int]) -> None:
+    if isinstance(value, np.ndarray):
+        bad = np.flatnonzero(~np.isfinite(value))
+        if bad.size:
+            found.append(int(bad[0]))
+    elif not math.isfinite(value):
+        found.append(0)
+
+
+# Running chunk after chunk --------------------------------------------------------
+
+
+RowLabel = Callable[[int], str]
+"""Says where sample ``row`` (1-based) came from, for messages: "row 3 (data.csv, line 4)"."""
+
+
+def _row(row: int) -> str:
+    return f"row {row}"
+
+
+class _Runner:
+    """Runs the passes piece after piece; turns a floating-point failure into a MathError."""
+
+    def __init__(self, plan: _Plan, chunk: int, where: RowLabel) -> None:
+        self.plan, self.chunk, self.where = plan, max(1, chunk), where
+        self.full = _Pass(plan, self.chunk)
+        self.rows = 0
+        """Samples done before the current piece."""
+
+    def pieces(self, data: Columns | Iterable[Columns]) -> Iterator[tuple[_Pass, Arrays]]:
+        """Each chunk of ``data`` cut into pieces of at most the pass size, with their pass."""
+        chunks: Iterable[Columns] = [data] if isinstance(data, Mapping) else data
+        names = list(self.plan.columns)
+        for columns in chunks:
+            missing = [name for name in names if name not in columns]
+            if missing:
+                raise InputError("data", f"no column for {', '.join(missing)} in the data")
+            arrays = {name: np.asarray(columns[name], dtype=np.float64) for name in names}
+            length = _length(arrays, columns)
+            for start in range(0, length, self.chunk):
+                stop = min(start + self.chunk, length)
+                yield self.full.resized(stop - start), {n: a[start:stop] for n, a in arrays.items()}
+                self.rows += stop - start
+
+    def run(
+        self, step: _Pass, columns: Arrays, gradient: bool, per_node: bool
+    ) -> tuple[list[Any], _Sums]:
+        """Both passes (or the forward one) over one piece; a failure is named by its row.
+
+        Call it under ``raising()``, so that NumPy raises on a non-finite result.
+        """
+        if not self.plan.failed:
+            try:
+                values = step.forward(columns)
+                adjoints = step.backward(values) if gradient else None
+                return values, step.sums(values, adjoints, per_node)
+            except _FAILURES:
+                pass
+        return self._diagnose(step, columns, gradient, per_node)
+
+    def _diagnose(
+        self, step: _Pass, columns: Arrays, gradient: bool, per_node: bool
+    ) -> tuple[list[Any], _Sums]:
+        """Re-run a failed piece to find its first bad sample; the scalar pass names the node."""
+        plan = self.plan
+        bad: list[int] = [0] if plan.failed else []  # a parameter-only node fails in every row
+        if not plan.failed:
+            with np.errstate(all="ignore"):
+                values = step.forward(columns)
+                for node, _, _ in plan.forward_steps:
+                    _first_bad(values[node], bad)
+                adjoints = step.backward(values, bad) if gradient else None
+                if not bad:  # a flag was raised on the way, but every number is finite
+                    return values, step.sums(values, adjoints, per_node)
+        index = min(bad)
+        row = self.rows + index + 1
+        sample = {**plan.at, **{name: float(column[index]) for name, column in columns.items()}}
+        where = self.where(row)
+        try:
+            if gradient:
+                scalar_backward(plan.graph, sample, plan.wrt)
+            else:
+                scalar_forward(plan.graph, sample)
+        except MathError as err:
+            details = {**err.details, "row": row}
+            raise MathError(
+                err.kind, f"{where}: {err.message}", err.span, err.source, **details
+            ) from None
+        raise MathError("nan", f"{where}: a value or derivative is not a finite number", row=row)
+
+
+def _length(arrays: Arrays, columns: Columns) -> int:
+    """The number of samples in a chunk: its columns' common length."""
+    shapes = {np.shape(column) for column in (arrays or columns).values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+        raise InputError("data", "the data's columns must be 1-D and of one length")
+    return int(next(iter(shapes))[0])
+
+
+def _prepare(graph: Graph, at: Mapping[str, float]) -> list[str]:
+    """Check ``at``; the variables it leaves free are the data's columns."""
+    columns = [name for name in graph.variables if name not in at]
+    bind(graph, {**at, **dict.fromkeys(columns, 0.0)})
+    return columns
+
+
+def _check_wrt(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) -> tuple[str, ...]:
+    """``wrt`` checked, in order, without repeats; by default the parameters (``at``)."""
+    names = [name for name in graph.variables if name in at] if wrt is None else wrt
+    names = tuple(dict.fromkeys(names))
+    for name in names:
+        if name not in graph.variables:
+            known = ", ".join(graph.variables) or "none"
+            raise InputError(
+                "bad-wrt",
+                f"--wrt {name!r} is not a variable of the program (variables: {known})",
+                variable=name,
+            )
+    return names
+
+
+# The public functions ----------------------------------------------------------------
+
+
+def values(
+    graph: Graph,
+    data: Columns | Iterable[Columns],
+    at: Mapping[str, float],
+    *,
+    where: RowLabel = _row,
+    chunk: int = CHUNK,
+) -> Iterator[FloatArray]:
+    """The output's value for every sample: an array per piece of ``data``, in order.
+
+    ``data`` maps each variable not in ``at`` to a column of numbers, or is an
+    iterable of such mappings read one after the other. Raises ``MathError``
+    naming the row of the first sample whose value is not finite.
+    """
+    plan = _Plan(graph, _prepare(graph, at), at, None)
+    runner = _Runner(plan, chunk, where)
+    for step, columns in runner.pieces(data):
+        with raising():  # not around the yield: the caller's code must not run in this mode
+            computed, _ = runner.run(step, columns, gradient=False, per_node=False)
+        output = computed[graph.output]
+        yield output.copy() if isinstance(output, np.ndarray) else np.full(step.size, output)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The cost over a dataset (the mean or sum of the output) and its gradient."""
+
+    value: float
+    gradient: dict[str, float]
+    samples: int
+    reduce: Reduce
+
+
+def cost(
+    graph: Graph,
+    data: Columns | Iterable[Columns],
+    at: Mapping[str, float],
+    wrt: Iterable[str] | None = None,
+    *,
+    reduce: Reduce = "mean",
+    where: RowLabel = _row,
+    chunk: int = CHUNK,
+) -> Cost:
+    """The cost and its gradient, by default with respect to the parameters (``at``)."""
+    totals = _Totals(graph, data, at, wrt, reduce, False, where, chunk)
+    return Cost(totals.cost, totals.gradient, totals.samples, reduce)
+
+
+def backward(
+    graph: Graph,
+    data: Columns | Iterable[Columns],
+    at: Mapping[str, float],
+    wrt: Iterable[str] | None = None,
+    *,
+    reduce: Reduce = "mean",
+    where: RowLabel = _row,
+    chunk: int = CHUNK,
+) -> BatchBackward:
+    """The cost and its gradient, with every node's mean value, partials and reduced adjoint."""
+    totals = _Totals(graph, data, at, wrt, reduce, True, where, chunk)
+    scale, mean = totals.scale, 1.0 / totals.samples
+    return BatchBackward(
+        graph,
+        [v * mean for v in totals.values],
+        totals.wrt,
+        [None if a is None else a * scale for a in totals.adjoints],
+        [tuple(None if p is None else p * mean for p in local) for local in totals.partials],
+        samples=totals.samples,
+        reduce=reduce,
+        cost=totals.cost,
+    )
+
+
+class _Totals:
+    """Sums over every sample of the data: of the output, the gradient, and per node."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        data: Columns | Iterable[Columns],
+        at: Mapping[str, float],
+        wrt: Iterable[str] | None,
+        reduce: Reduce,
+        per_node: bool,
+        where: RowLabel,
+        chunk: int,
+    ) -> None:
+        if reduce not in ("mean", "sum"):
+            raise InputError("usage", f"reduce must be mean or sum, not {reduce!r}")
+        columns = _prepare(graph, at)
+        self.wrt = _check_wrt(graph, at, wrt)
+        plan = _Plan(graph, columns, at, self.wrt)
+        runner = _Runner(plan, chunk, where)
+        size = len(graph)
+        total, grad = 0.0, [0.0] * len(self.wrt)
+        self.values = [0.0] * size
+        self.adjoints: list[float | None] = [None] * size
+        self.partials: list[list[float | None]] = [[None] * len(a) for a in graph.inputs]
+        with raising():
+            for step, piece in runner.pieces(data):
+                _, sums = runner.run(step, piece, gradient=True, per_node=per_node)
+                total += sums.value
+                grad = [g + s for g, s in zip(grad, sums.gradient, strict=True)]
+                if per_node:
+                    _add_node_sums(sums, self.values, self.adjoints, self.partials)
+        self.samples = runner.rows
+        if not self.samples:
+            raise InputError("data", "the data has no samples: a cost over no samples is undefined")
+        self.scale = 1.0 / self.samples if reduce == "mean" else 1.0
+        self.cost = total * self.scale
+        self.gradient = {name: g * self.scale for name, g in zip(self.wrt, grad, strict=True)}
+        _check_finite(self.cost, self.gradient)
+
+
+def _add_node_sums(
+    sums: _Sums,
+    values: list[float],
+    adjoints: list[float | None],
+    partials: list[list[float | None]],
+) -> None:
+    for node, value in enumerate(sums.values or ()):
+        values[node] += value
+    for node, adjoint in enumerate(sums.adjoints or ()):
+        if adjoint is not None:
+            adjoints[node] = (adjoints[node] or 0.0) + adjoint
+    for node, local in enumerate(sums.partials or ()):
+        for k, partial in enumerate(local):
+            if partial is not None:
+                partials[node][k] = (partials[node][k] or 0.0) + partial
+
+
+def _check_finite(cost: float, gradient: Mapping[str, float]) -> None:
+    """Sums of finite numbers can still overflow: say so rather than print an infinity."""
+    if not math.isfinite(cost):
+        raise MathError("overflow", "the output summed over the samples overflows float64")
+    for name, g in gradient.items():
+        if not math.isfinite(g):
+            raise MathError(
+                "overflow",
+                f"the gradient with respect to {name}, summed over the samples, overflows float64",
+            )

@@ -1,0 +1,328 @@
+"""Reading samples from a CSV or TSV file, chunk after chunk.
+
+The first line names the columns; every other line is one sample, one number
+per column. The delimiter is read off the header: a tab if the header has tabs
+and no commas, else a comma (the file's extension, ``.tsv`` or ``.csv``, only
+breaks a tie). Nothing is skipped: an empty line, a missing, extra or
+non-numeric field, or a number that is not finite stops the reading with an
+error naming the file, the line and the column.
+
+The file is read in blocks of a few megabytes, so memory stays bounded whatever
+its size. A large block is parsed by pandas' C parser (about 300 MB/s); a small
+one, or one the fast parser balks at, by the exact line-by-line parser below,
+which is the reference: the fast path only ever accepts what it accepts, and
+any doubt sends the block back to it for the precise error.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from autograph.errors import InputError
+
+FloatArray = npt.NDArray[np.float64]
+Chunk = dict[str, FloatArray]
+"""One block of samples: a column of float64 numbers per header name."""
+
+BLOCK = 1 << 22
+"""Bytes read at a time (4 MiB): about 100,000 rows of three numbers."""
+FAST_MIN = 1 << 18
+"""Blocks smaller than this (256 KiB) skip the fast parser and the cost of importing it."""
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUMBER = re.compile(rb"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
+_BOM = b"\xef\xbb\xbf"
+
+
+class DataFile:
+    """An open CSV or TSV file of samples: the header's names, then the rows in chunks."""
+
+    def __init__(self, stream: IO[bytes], label: str, size: int | None = None) -> None:
+        self.stream, self.label, self.size = stream, label, size
+        self.bytes_read = 0
+        """Bytes consumed so far, header included (for a progress bar)."""
+        self.rows_read = 0
+        self.names, self.delimiter = self._read_header()
+
+    def __enter__(self) -> DataFile:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file (standard input stays open)."""
+        if self.stream is not sys.stdin.buffer:
+            self.stream.close()
+
+    @property
+    def delimiter_name(self) -> str:
+        """``comma`` or ``tab``: what the header said."""
+        return "tab" if self.delimiter == b"\t" else "comma"
+
+    def where(self, row: int) -> str:
+        """Where sample ``row`` (1-based) is: ``row 3 (data.csv, line 4)``."""
+        return f"row {row} ({self.label}, line {row + 1})"
+
+    def _error(self, message: str, line: int, column: int | None = None) -> InputError:
+        place = f"{self.label}, line {line}" + (f", column {column}" if column else "")
+        details: dict[str, Any] = {"file": self.label, "line": line}
+        if column:
+            details["column"] = column
+        return InputError("data", f"{place}: {message}", **details)
+
+    def _read_header(self) -> tuple[tuple[str, ...], bytes]:
+        raw = self.stream.readline()
+        self.bytes_read += len(raw)
+        if not raw.strip():
+            what = "is empty" if not raw else "has an empty first line"
+            raise self._error(f"{what}: the first line must name the columns, e.g. x,y", 1)
+        text = raw.removeprefix(_BOM).rstrip(b"\r\n")
+        try:
+            header = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise self._error(f"the header is not valid UTF-8 (byte {err.start})", 1) from None
+        tabs, commas = "\t" in header, "," in header
+        if tabs != commas:
+            delimiter = "\t" if tabs else ","
+        else:
+            delimiter = "\t" if self.label.lower().endswith((".tsv", ".tab")) else ","
+        names: list[str] = []
+        for column, field in enumerate(header.split(delimiter), 1):
+            name = field.strip()
+            if len(name) >= 2 and name[0] == name[-1] == '"':
+                name = name[1:-1].strip()
+            if not _NAME.match(name):
+                shown = repr(_short(field))
+                raise self._error(
+                    f"{shown} is not a variable name "
+                    "(letters, digits and _, not starting with a digit)",
+                    1,
+                    column,
+                )
+            if name in names:
+                raise self._error(f"the column {name!r} is named twice", 1, column)
+            names.append(name)
+        return tuple(names), delimiter.encode()
+
+    def chunks(self, block: int = BLOCK) -> Iterator[Chunk]:
+        """The rows, a block of lines at a time, as columns of float64 numbers.
+
+        Raises ``InputError`` (kind ``data``) on a malformed line, and when the
+        file has a header but no rows.
+        """
+        rest = b""
+        while True:
+            data = self.stream.read(block)
+            self.bytes_read += len(data)
+            if data:
+                data = rest + data
+                cut = data.rfind(b"\n") + 1
+                body, rest = data[:cut], data[cut:]
+            else:
+                body, rest = rest + b"\n" if rest else b"", b""
+            if body:
+                values = self._parse(body)
+                self.rows_read += values.shape[0]
+                yield {
+                    name: np.ascontiguousarray(values[:, k]) for k, name in enumerate(self.names)
+                }
+            if not data:
+                break
+        if not self.rows_read:
+            raise self._error("has a header but no rows: there are no samples to compute over", 2)
+
+    def _parse(self, body: bytes) -> FloatArray:
+        """A block of whole lines to a (rows, columns) array; the fast parser where it can."""
+        if len(body) >= FAST_MIN:
+            values = _parse_fast(body, len(self.names), self.delimiter)
+            if values is not None:
+                return values
+        return self._parse_exact(body)
+
+    def _parse_exact(self, body: bytes) -> FloatArray:
+        """The reference parser: line by line, each field a float, or an error that points at it."""
+        lines = body.split(b"\n")
+        lines.pop()  # the block ends with a newline
+        width, delimiter = len(self.names), self.delimiter
+        values = np.empty((len(lines), width))
+        strict = b"_" in body  # float() reads 1_000; a number in a file may not
+        first = self.rows_read + 2  # line number of the block's first line
+        for index, line in enumerate(lines):
+            fields = line.split(delimiter)
+            if len(fields) != width or strict:
+                self._check_line(fields, first + index)
+            try:
+                row = [float(field) for field in fields]
+            except ValueError:
+                self._check_line(fields, first + index)
+                raise
+            values[index] = row
+        if not np.isfinite(values).all():
+            index = int(np.flatnonzero(~np.isfinite(values).all(axis=1))[0])
+            self._check_line(lines[index].split(delimiter), first + index)
+        return values
+
+    def _check_line(self, fields: list[bytes], line: int) -> None:
+        """Raise the error that a line with these fields deserves."""
+        names = self.names
+        width = len(names)
+        if fields == [b""] or fields == [b"\r"]:
+            raise self._error(f"the line is empty; each line needs {_fields(names)}", line)
+        if len(fields) < width:
+            column = len(fields) + 1
+            raise self._error(
+                f"the field for {names[column - 1]!r} is missing; each line needs {_fields(names)}",
+                line,
+                column,
+            )
+        if len(fields) > width:
+            extra = _short(fields[width].decode("utf-8", "replace").strip())
+            raise self._error(
+                f"an extra field {extra!r}; each line has only {_fields(names)}", line, width + 1
+            )
+        for column, field in enumerate(fields, 1):
+            shown = _short(field.decode("utf-8", "replace").strip())
+            if not _NUMBER.match(field):
+                what = "a field is empty" if not shown else f"{shown!r} is not a number"
+                raise self._error(f"{what} (column {names[column - 1]!r})", line, column)
+            if not np.isfinite(float(field)):
+                raise self._error(
+                    f"{shown} is too large for float64 (column {names[column - 1]!r})", line, column
+                )
+
+
+def _fields(names: tuple[str, ...]) -> str:
+    count = len(names)
+    return f"{count} field{'s' if count != 1 else ''} ({', '.join(names)})"
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _parse_fast(body: bytes, width: int, delimiter: bytes) -> FloatArray | None:
+    """pandas' C parser over a block; None where anything is off (the exact parser decides)."""
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - pandas is a dependency; the exact parser still works
+        return None
+    import csv
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pandas.read_csv(
+                io.BytesIO(body),
+                sep=delimiter.decode(),
+                header=None,
+                dtype=np.float64,
+                engine="c",
+                na_filter=False,
+                skip_blank_lines=False,
+                quoting=csv.QUOTE_NONE,
+            )
+    except (ValueError, OverflowError):
+        return None
+    values: FloatArray = frame.to_numpy(dtype=np.float64)
+    if values.shape != (body.count(b"\n"), width) or b"_" in body:
+        return None
+    if not np.isfinite(values).all():
+        return None
+    return values
+
+
+def open_data(path: str | Path) -> DataFile:
+    """Open a data file by path; ``-`` is standard input. Raises ``InputError`` if unreadable."""
+    if str(path) == "-":
+        return DataFile(sys.stdin.buffer, "standard input")
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - DataFile closes it
+    except OSError as err:
+        raise InputError("file", f"cannot read {str(path)!r}: {err.strerror}") from None
+    try:
+        size = Path(path).stat().st_size
+        return DataFile(stream, str(path), size if Path(path).is_file() else None)
+    except BaseException:
+        stream.close()
+        raise
+
+
+def write_values(chunks: Iterable[FloatArray], name: str, as_json: bool, out: IO[str]) -> None:
+    """Write values one per row as they come: CSV under the header ``name``, or a JSON array.
+
+    In CSV a whole number is written without ``.0`` (81, not 81.0), as in the tables.
+    """
+    out.write("[" if as_json else f"{name}\n")
+    separator = ""
+    for values in chunks:
+        if not len(values):
+            continue
+        items = map(repr, values.tolist())
+        if as_json:
+            out.write(separator + ", ".join(items))
+            separator = ", "
+        else:
+            out.write(("\n".join(items) + "\n").replace(".0\n", "\n"))
+    if as_json:
+        out.write("]\n")
+
+
+def with_progress(chunks: Iterator[Chunk], data: DataFile, enabled: bool) -> Iterator[Chunk]:
+    """Pass the chunks through; after about a second, show a progress bar on stderr.
+
+    The bar counts rows and rows per second (and bytes, when the file's size is known).
+    """
+    if not enabled:
+        yield from chunks
+        return
+    start = time.monotonic()
+    bar: Any = None
+    task: Any = None
+    try:
+        for chunk in chunks:
+            yield chunk
+            if bar is None and time.monotonic() - start > 1.0:
+                bar, task = _start_bar(data)
+            if bar is not None:
+                elapsed = max(time.monotonic() - start, 1e-9)
+                bar.update(
+                    task,
+                    completed=data.bytes_read,
+                    rows=data.rows_read,
+                    rate=data.rows_read / elapsed,
+                )
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _start_bar(data: DataFile) -> tuple[Any, Any]:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns: list[Any] = [TextColumn("{task.description}")]
+    if data.size:
+        columns.append(BarColumn())
+    columns += [
+        TextColumn("{task.fields[rows]:,} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+    ]
+    bar = Progress(*columns, console=Console(stderr=True), transient=True)
+    task = bar.add_task(data.label, total=data.size or None, rows=0, rate=0.0)
+    bar.start()
+    return bar, task

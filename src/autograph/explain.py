@@ -1,0 +1,458 @@
+"""``autograph explain``: the forward and the reverse pass in words, one named node at a time.
+
+The explanation works at the level a teacher writes on the board: one line per
+*step*, a node that has a name. Steps are the variables, the assigned names
+(``h = x + 5``), the output, and any unnamed node used more than once; an
+unnamed node used once is folded into the statement that uses it, so
+``g = h^3 + 1`` is one step although it is two graph nodes. A program typed
+as a single formula, ``((x+5)^3+1)^2``, is explained node by node with the
+generated names (t1, t2, ...) the table and the pictures use.
+
+For each step the reverse pass composes the op table's formulas into the
+step's local derivative (dg/dh = 3h^2), puts the numbers in, and multiplies by
+the adjoint from the step's users, summing term by term over several users.
+The numbers it ends on are the evaluator's own adjoints.
+
+Everything here is a loop over the graph; a statement of more than
+``STATEMENT_LIMIT`` nodes is explained node by node, and only the first and
+last ``limit / 2`` lines of each pass are built, so a 100,000-node graph
+explains quickly and says how many lines it left out.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autograph import formulas
+from autograph.evaluate import Backward, backward
+from autograph.formulas import Expr, number_text, show
+from autograph.graph import Graph
+from autograph.ops import CONST, CONSTANTS, VAR
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+STATEMENT_LIMIT = 24
+"""Unnamed nodes folded into one step at most; a larger statement is explained node by node."""
+LINE_LIMIT = 400
+"""Lines shown per pass by default; the middle of a longer pass is left out, and said so."""
+TERM_LIMIT = 8
+"""Terms of the chain rule written out per line; a node with more users says how many more."""
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A forward-pass line: ``h = x + 5 = 2``; a variable has no formula, ``x = -3``."""
+
+    name: str
+    formula: Expr | None
+    """The step as typed, its inputs by name; None for a variable."""
+    value: float
+
+
+@dataclass(frozen=True)
+class Path:
+    """One term of the chain rule: d(output)/d(user) * d(user)/d(node)."""
+
+    user: str
+    is_output: bool
+    """True when the user is the output itself, whose adjoint is 1 and goes unsaid."""
+    adjoint: float
+    """d(output)/d(user)."""
+    local: Expr
+    """d(user)/d(node): the op table's formulas composed through the user's statement."""
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """A reverse-pass line: d(output)/d(node) as the sum over the node's users."""
+
+    name: str
+    paths: tuple[Path, ...]
+    adjoint: float
+    """The evaluator's adjoint of the node, the number the line ends on."""
+    more: int = 0
+    """Terms left out of the sum (beyond ``TERM_LIMIT``); the adjoint includes them."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Lines left out of a long pass."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Both passes of a program at a point, step by step."""
+
+    output: str
+    value: float
+    at: dict[str, float]
+    forward: list[Definition | Gap]
+    reverse: list[ChainStep | Gap]
+    gradient: dict[str, float]
+
+
+def explain(
+    graph: Graph,
+    at: Mapping[str, float],
+    wrt: Iterable[str] | None = None,
+    limit: int = LINE_LIMIT,
+) -> Explanation:
+    """Run both passes and explain them step by step; ``limit`` caps the lines of each pass."""
+    result = backward(graph, at, wrt)
+    return _Explainer(result).explain(limit)
+
+
+class _Explainer:
+    def __init__(self, result: Backward) -> None:
+        self.result = result
+        self.graph = graph = result.graph
+        self.is_step = _steps(graph)
+        self.names = _unique_names(graph, self.is_step)
+        self.leaves, self.regions = _statements(graph, self.is_step)
+        self.users: dict[int, list[int]] = {}
+        for user, leaves in self.leaves.items():
+            for leaf in leaves:
+                self.users.setdefault(leaf, []).append(user)
+
+    def explain(self, limit: int) -> Explanation:
+        graph, result = self.graph, self.result
+        variables = list(graph.variables.values())
+        defined = [n for n in range(len(graph)) if self.is_step[n] and graph.ops[n] is not VAR]
+        forward: list[Definition | Gap] = [
+            n if isinstance(n, Gap) else self._definition(n)
+            for n in _window(variables + defined, limit)
+        ]
+        reverse: list[ChainStep | Gap] = [
+            n if isinstance(n, Gap) else self._chain_step(n)
+            for n in _window(self._reverse_order(), limit)
+        ]
+        return Explanation(
+            output=self.names[graph.output],
+            value=result.value,
+            at={name: result.values[node] for name, node in graph.variables.items()},
+            forward=forward,
+            reverse=reverse,
+            gradient=result.gradient,
+        )
+
+    # -- the forward pass --
+
+    def _definition(self, node: int) -> Definition:
+        value = self.result.values[node]
+        if self.graph.ops[node] is VAR:
+            return Definition(self.names[node], None, value)
+        typed: dict[int, Expr] = {}
+        for inner in [*self.regions[node], node]:
+            op = self.graph.ops[inner]
+            args = [
+                typed[arg] if arg in typed else self._leaf(arg) for arg in self.graph.inputs[inner]
+            ]
+            typed[inner] = formulas.as_typed(op, *args)
+        return Definition(self.names[node], typed[node], value)
+
+    def _leaf(self, node: int) -> Expr:
+        """A step by its name and value, a number as typed, pi and e by name."""
+        graph, value = self.graph, self.result.values[node]
+        label = graph.labels[node] or ""
+        if graph.ops[node] is CONST and label not in CONSTANTS:
+            return formulas.number(value, label)
+        return formulas.symbol(self.names[node] if self.is_step[node] else label, value)
+
+    # -- the reverse pass --
+
+    def _reverse_order(self) -> list[int]:
+        """Steps with an adjoint, from the output back: each once all its users are done."""
+        adjoints, output = self.result.adjoints, self.graph.output
+        pending = [0] * len(self.graph)
+        for user, leaves in self.leaves.items():
+            if adjoints[user] is not None:
+                for leaf in leaves:
+                    pending[leaf] += 1
+        order: list[int] = []
+        queue = deque([output] if adjoints[output] is not None else [])
+        while queue:
+            user = queue.popleft()
+            if user != output:
+                order.append(user)
+            for leaf in self.leaves.get(user, ()):
+                if adjoints[leaf] is None:
+                    continue
+                pending[leaf] -= 1
+                if pending[leaf] == 0:
+                    queue.append(leaf)
+        return order
+
+    def _chain_step(self, node: int) -> ChainStep:
+        adjoints = self.result.adjoints
+        users = [user for user in self.users.get(node, []) if adjoints[user] is not None]
+        paths = []
+        for user in users[:TERM_LIMIT]:
+            local = self._local_derivative(user, node)
+            is_output = user == self.graph.output
+            paths.append(Path(self.names[user], is_output, adjoints[user] or 0.0, local))
+        more = len(users) - len(paths)
+        return ChainStep(self.names[node], tuple(paths), adjoints[node] or 0.0, more)
+
+    def _local_derivative(self, user: int, node: int) -> Expr:
+        """d(user)/d(node) through the user's statement: forward mode over its few nodes."""
+        graph = self.graph
+        simplified: dict[int, Expr] = {}
+        slopes: dict[int, Expr] = {node: formulas.number(1.0)}
+        for inner in [*self.regions[user], user]:
+            op, args = graph.ops[inner], graph.inputs[inner]
+            values = tuple(simplified[a] if a in simplified else self._leaf(a) for a in args)
+            simplified[inner] = formulas.apply(op, *values)
+            total: Expr | None = None
+            for index, arg in enumerate(args):
+                slope = slopes.get(arg)
+                if slope is None:
+                    continue
+                term = formulas.derivative(op, index, values) * slope
+                total = term if total is None else total + term
+            if total is not None:
+                slopes[inner] = total
+        return slopes.get(user, formulas.number(0.0))
+
+
+def _steps(graph: Graph) -> list[bool]:
+    """Which nodes get a line of their own (see the module's docstring)."""
+    uses = [0] * len(graph)
+    for args in graph.inputs:
+        for arg in args:
+            uses[arg] += 1
+    is_step = [
+        op is VAR
+        or (op is not CONST and (graph.labels[node] is not None or uses[node] != 1))
+        or node == graph.output
+        for node, op in enumerate(graph.ops)
+    ]
+    bare = [node for name, node in graph.statements if name is None]
+    for root in bare:  # a formula typed without names: every node is a step
+        for inner in _region(graph, is_step, root):
+            is_step[inner] = True
+    for node in range(len(graph)):
+        if is_step[node] and graph.ops[node] not in (VAR, CONST):
+            region = _region(graph, is_step, node)
+            if len(region) > STATEMENT_LIMIT:
+                for inner in region:
+                    is_step[inner] = True
+    return is_step
+
+
+def _region(graph: Graph, is_step: list[bool], root: int) -> list[int]:
+    """The unnamed nodes folded into step ``root``, in topological order."""
+    found: list[int] = []
+    stack = list(graph.inputs[root])
+    while stack:
+        node = stack.pop()
+        if is_step[node] or graph.ops[node] is CONST:
+            continue
+        found.append(node)
+        stack.extend(graph.inputs[node])
+    return sorted(set(found))
+
+
+def _statements(graph: Graph, is_step: list[bool]) -> tuple[dict[int, list[int]], list[list[int]]]:
+    """For each step: the steps it reads (in order of use) and its folded-in unnamed nodes."""
+    leaves: dict[int, list[int]] = {}
+    regions: list[list[int]] = [[] for _ in range(len(graph))]
+    for node in range(len(graph)):
+        if not is_step[node] or graph.ops[node] in (VAR, CONST):
+            continue
+        region = _region(graph, is_step, node)
+        regions[node] = region
+        read: dict[int, None] = {}
+        for inner in [*region, node]:
+            for arg in graph.inputs[inner]:
+                if is_step[arg]:
+                    read[arg] = None
+        leaves[node] = list(read)
+    return leaves, regions
+
+
+def _unique_names(graph: Graph, is_step: list[bool]) -> list[str]:
+    """Display names; a name assigned twice gets a prime the second time (x, x')."""
+    names = list(graph.names)
+    seen: set[str] = set()
+    for node in range(len(graph)):
+        if not is_step[node]:
+            continue
+        name = names[node]
+        while name in seen:
+            name += "'"
+        seen.add(name)
+        names[node] = name
+    return names
+
+
+def _window(items: list[int], limit: int) -> list[int | Gap]:
+    """The first and last ``limit / 2`` items, with a Gap for what is left out between."""
+    if len(items) <= limit:
+        return list(items)
+    head = max(1, limit // 2)
+    tail = max(1, limit - head)
+    return [*items[:head], Gap(len(items) - head - tail), *items[-tail:]]
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+
+def definition_text(line: Definition, style: str = "plain") -> str:
+    """``h = x + 5 = 2``, or ``x = -3`` for a variable."""
+    name = _name(line.name, style)
+    value = number_text(line.value)
+    if line.formula is None:
+        return f"{name} = {value}"
+    formula = show(line.formula, style)
+    return f"{name} = {formula}" if formula == value else f"{name} = {formula} = {value}"
+
+
+def chain_text(step: ChainStep, output: str, style: str = "plain") -> str:
+    """``df/dh = df/dg * dg/dh = 18 * 3h^2 = 18 * 3 * 4 = 216``: symbols, formulas, numbers."""
+    latex = style == "latex"
+    compact = "latex" if latex else "compact"
+    times = formulas.times(style)
+    symbolic, with_formulas, with_numbers = [], [], []
+    for path in step.paths:
+        local_formula = show(path.local, compact)
+        try:
+            local_numbers = formulas.numbers(path.local, style)
+        except (ArithmeticError, ValueError):
+            local_numbers = local_formula
+        if path.is_output:
+            symbolic.append(local_formula)
+            with_formulas.append(local_formula)
+            with_numbers.append(local_numbers)
+        else:
+            adjoint = formulas.factor_text(path.adjoint, style, first=True) + times
+            through = _derivative(output, path.user, style)
+            symbolic.append(f"{through}{times}{_derivative(path.user, step.name, style)}")
+            with_formulas.append(adjoint + _operand(local_formula, path.local, latex))
+            with_numbers.append(adjoint + _operand(local_numbers, path.local, latex))
+    if step.more:
+        more = f" + ... ({step.more:,} more terms)"
+        more = rf" + \dots\text{{ ({step.more:,} more terms)}}" if latex else more
+        for terms in (symbolic, with_formulas, with_numbers):
+            terms[-1] += more
+    parts = [
+        _derivative(output, step.name, style),
+        " + ".join(symbolic),
+        " + ".join(with_formulas),
+        " + ".join(with_numbers),
+        number_text(step.adjoint),
+    ]
+    kept = [part for index, part in enumerate(parts) if index == 0 or part != parts[index - 1]]
+    return " = ".join(kept)
+
+
+def summary_text(explanation: Explanation, style: str = "plain") -> str:
+    """``f = 81 and df/dx = 216 at x = -3``."""
+    dollars = "$" if style == "latex" else ""
+    output = explanation.output
+    facts = [f"{_name(output, style)} = {number_text(explanation.value)}"]
+    for name, value in explanation.gradient.items():
+        facts.append(f"{_derivative(output, name, style)} = {number_text(value)}")
+    shown = [f"{dollars}{fact}{dollars}" for fact in facts]
+    said = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    point = ", ".join(
+        f"{dollars}{_name(name, style)} = {number_text(value)}{dollars}"
+        for name, value in explanation.at.items()
+    )
+    return f"So {said}" + (f" at {point}." if point else ".")
+
+
+def gap_text(gap: Gap) -> str:
+    """What a long pass leaves out."""
+    plural = "s" if gap.count != 1 else ""
+    return f"... {gap.count:,} more line{plural}, left out to keep this readable ..."
+
+
+_FORWARD = "Forward pass, left to right: the value of each node"
+_REVERSE = "Reverse pass, right to left: the derivative of {output} with respect to each node"
+_NO_GRADIENT = "Reverse pass: no variable to differentiate"
+
+
+def to_lines(explanation: Explanation) -> list[tuple[str, bool]]:
+    """The terminal form as (text, is_heading) lines, without styling."""
+    out = explanation.output
+    lines: list[tuple[str, bool]] = [(_FORWARD, True)]
+    for line in explanation.forward:
+        lines.append(
+            ("  " + (gap_text(line) if isinstance(line, Gap) else definition_text(line)), False)
+        )
+    lines.append(("", False))
+    if explanation.reverse:
+        lines.append((_REVERSE.format(output=out), True))
+        for step in explanation.reverse:
+            text = gap_text(step) if isinstance(step, Gap) else chain_text(step, out)
+            lines.append(("  " + text, False))
+    else:
+        lines.append((_NO_GRADIENT, True))
+    lines.append(("", False))
+    lines.append((summary_text(explanation), False))
+    return lines
+
+
+def to_markdown(explanation: Explanation) -> str:
+    """Markdown with LaTeX math (``$$ ... $$``), ready to paste into notes."""
+    out = explanation.output
+    blocks = ["**Forward pass**, left to right: the value of each node."]
+    for line in explanation.forward:
+        blocks.append(
+            _gap_md(line) if isinstance(line, Gap) else f"$${definition_text(line, 'latex')}$$"
+        )
+    if explanation.reverse:
+        blocks.append(
+            f"**Reverse pass**, right to left: the derivative of ${_name(out, 'latex')}$ with "
+            "respect to each node, by the chain rule."
+        )
+        for step in explanation.reverse:
+            text = (
+                _gap_md(step) if isinstance(step, Gap) else f"$${chain_text(step, out, 'latex')}$$"
+            )
+            blocks.append(text)
+    else:
+        blocks.append("**Reverse pass**: no variable to differentiate.")
+    blocks.append(summary_text(explanation, "latex"))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _gap_md(gap: Gap) -> str:
+    return f"*{gap_text(gap)}*"
+
+
+def _name(name: str, style: str) -> str:
+    """A step's name in the style; the primes of a reassigned name stay primes."""
+    if style != "latex":
+        return name
+    bare = name.rstrip("'")
+    return formulas.latex_name(bare) + name[len(bare) :]
+
+
+def _derivative(top: str, bottom: str, style: str) -> str:
+    """``df/dg``, or in LaTeX ``\\frac{\\partial f}{\\partial g}``."""
+    if style == "latex":
+        return rf"\frac{{\partial {_name(top, style)}}}{{\partial {_name(bottom, style)}}}"
+    return f"d{top}/d{bottom}"
+
+
+def _operand(text: str, expr: Expr, latex: bool) -> str:
+    """A factor after ``adjoint *``: a sum, or in LaTeX a leading minus, gets parentheses."""
+    parens = expr.head == "add" or (latex and text.startswith("-"))
+    return f"({text})" if parens else text
+
+
+def print_explanation(explanation: Explanation, console: Console | None = None) -> None:
+    """Print the terminal form with Rich: headings in bold, long lines left unwrapped."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = console or Console()
+    for text, is_heading in to_lines(explanation):
+        console.print(Text(text, style="bold" if is_heading else ""), soft_wrap=True)
