@@ -81,6 +81,30 @@ WrtOption = Annotated[
         show_default=False,
     ),
 ]
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        metavar="FILE",
+        help="A CSV or TSV file of samples (- reads stdin): its header names variables, each "
+        "row binds them for one sample, --at binds the rest. grad then gives the mean over the "
+        "rows, with respect to the --at variables by default; eval gives one value per row.",
+        show_default=False,
+    ),
+]
+ReduceOption = Annotated[
+    str,
+    typer.Option(
+        "--reduce", metavar="mean|sum", help="With --data: the mean or the sum over the rows."
+    ),
+]
+IgnoreExtraOption = Annotated[
+    bool,
+    typer.Option("--ignore-extra-columns", help="With --data: skip columns that name no variable."),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", help="With --data: no progress bar on stderr.")
+]
 
 
 @app.command("eval")
@@ -89,6 +113,9 @@ def eval_command(
     file: FileOption = None,
     at: AtOption = None,
     json: JsonOption = False,
+    data: DataOption = None,
+    ignore_extra_columns: IgnoreExtraOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Forward pass: the value of every node and of the program.
 
@@ -97,7 +124,10 @@ def eval_command(
     from autograph.evaluate import forward
     from autograph.graph import parse
 
-    graph = parse(read_program(expr, file))
+    graph = parse(read_program(expr, file, data))
+    if data is not None:
+        _eval_over_data(graph, data, parse_at(at), ignore_extra_columns, quiet, json)
+        return
     _print(forward(graph, parse_at(at)), json)
 
 
@@ -108,6 +138,10 @@ def grad_command(
     at: AtOption = None,
     wrt: WrtOption = None,
     json: JsonOption = False,
+    data: DataOption = None,
+    reduce: ReduceOption = "mean",
+    ignore_extra_columns: IgnoreExtraOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Forward and reverse passes: every node's value, adjoint, and the gradient.
 
@@ -116,8 +150,13 @@ def grad_command(
     from autograph.evaluate import backward
     from autograph.graph import parse
 
-    graph = parse(read_program(expr, file))
-    _print(backward(graph, parse_at(at), parse_names(wrt, "--wrt")), json)
+    graph = parse(read_program(expr, file, data))
+    names = parse_names(wrt, "--wrt")
+    if data is not None:
+        options = (reduce, ignore_extra_columns, quiet)
+        _print_over_data(_grad_over_data(graph, data, parse_at(at), names, *options), json)
+        return
+    _print(backward(graph, parse_at(at), names), json)
 
 
 class PictureFormat(StrEnum):
@@ -237,10 +276,76 @@ def _print(result: object, as_json: bool) -> None:
         print_result(result)
 
 
-def read_program(expr: str | None, file: Path | None) -> str:
+def _eval_over_data(
+    graph: Any, path: str, at: dict[str, float], ignore_extra: bool, quiet: bool, as_json: bool
+) -> None:
+    """eval --data: the output for every row, streamed as CSV or as a JSON array."""
+    from autograph import batch
+    from autograph import data as samples
+
+    with samples.open_data(path) as source:
+        batch.bind_columns(graph, source.names, at, ignore_extra=ignore_extra, source=source.label)
+        chunks = samples.with_progress(source.chunks(), source, _progress_wanted(quiet))
+        rows = batch.values(graph, chunks, at, where=source.where)
+        samples.write_values(rows, graph.names[graph.output], as_json, sys.stdout)
+
+
+def _grad_over_data(
+    graph: Any,
+    path: str,
+    at: dict[str, float],
+    wrt: list[str] | None,
+    reduce: str,
+    ignore_extra: bool,
+    quiet: bool,
+) -> Any:
+    """grad --data: the mean (or sum) over the rows of the value and of the gradient."""
+    if reduce not in ("mean", "sum"):
+        raise InputError("usage", f"--reduce takes mean or sum, not {reduce!r}")
+    from autograph import batch
+    from autograph import data as samples
+
+    with samples.open_data(path) as source:
+        batch.bind_columns(graph, source.names, at, ignore_extra=ignore_extra, source=source.label)
+        chunks = samples.with_progress(source.chunks(), source, _progress_wanted(quiet))
+        how: Any = reduce
+        result = batch.backward(graph, chunks, at, wrt, reduce=how, where=source.where)
+        return result, source.label
+
+
+def _print_over_data(outcome: Any, as_json: bool) -> None:
+    """The per-node table (means over the rows), or JSON with ``samples`` added."""
+    result, label = outcome
+    if as_json:
+        from autograph.report import dumps, to_dict
+
+        body = {**to_dict(result), "samples": result.samples, "reduce": result.reduce}
+        sys.stdout.write(dumps(body) + "\n")
+        return
+    from rich.console import Console
+
+    from autograph.table import print_result
+
+    console = Console()
+    print_result(result, console)
+    rows = f"{result.samples} row{'s' if result.samples != 1 else ''} of {label}"
+    if result.reduce == "mean":
+        line = f"[bold]samples[/]   {rows}; every number is a mean over the rows"
+    else:
+        line = f"[bold]samples[/]   {rows}; value, gradient, adjoints: sums; rest: means"
+    console.print(line, soft_wrap=True)
+
+
+def _progress_wanted(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+def read_program(expr: str | None, file: Path | None, data_path: str | None = None) -> str:
     """The program text from EXPR, standard input (``-``) or ``--file``."""
     if expr is not None and file is not None:
         raise InputError("usage", "give the program either as EXPR or with --file, not both")
+    if expr == "-" and data_path == "-":
+        raise InputError("usage", "the program and --data cannot both read standard input")
     if file is not None:
         try:
             data = file.read_bytes()
