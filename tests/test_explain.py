@@ -260,3 +260,20 @@ def test_explain_does_not_import_sympy(run) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_an_output_that_is_a_variable_needs_no_chain_rule(run) -> None:
+    out = run("explain", "x", "--at", "x=2")
+    assert out.code == 0, out.stderr
+    assert "the output is the variable x itself, so dx/dx = 1" in out.stdout
+
+
+def test_an_output_that_is_a_number_has_no_steps(run) -> None:
+    out = run("explain", "y = 3")
+    assert out.code == 0, out.stderr
+    assert "()" not in out.stdout and "no variable to differentiate" in out.stdout
+
+
+def test_a_math_failure_in_explain_is_exit_code_1(run) -> None:
+    out = run("explain", "log(x)", "--at", "x=-1")
+    assert out.code == 1 and "log needs a positive argument" in out.stderr

@@ -123,7 +123,9 @@ class _Explainer:
     def explain(self, limit: int) -> Explanation:
         graph, result = self.graph, self.result
         variables = list(graph.variables.values())
-        defined = [n for n in range(len(graph)) if self.is_step[n] and graph.ops[n] is not VAR]
+        defined = [
+            n for n in range(len(graph)) if self.is_step[n] and graph.ops[n] not in (VAR, CONST)
+        ]
         forward: list[Definition | Gap] = [
             n if isinstance(n, Gap) else self._definition(n)
             for n in _window(variables + defined, limit)
@@ -376,6 +378,9 @@ def gap_text(gap: Gap) -> str:
 _FORWARD = "Forward pass, left to right: the value of each node"
 _REVERSE = "Reverse pass, right to left: the derivative of {output} with respect to each node"
 _NO_GRADIENT = "Reverse pass: no variable to differentiate"
+_NOTHING_BETWEEN = (
+    "Reverse pass: the output is the variable {output} itself, so d{output}/d{output} = 1"
+)
 
 
 def to_lines(explanation: Explanation) -> list[tuple[str, bool]]:
@@ -393,7 +398,8 @@ def to_lines(explanation: Explanation) -> list[tuple[str, bool]]:
             text = gap_text(step) if isinstance(step, Gap) else chain_text(step, out)
             lines.append(("  " + text, False))
     else:
-        lines.append((_NO_GRADIENT, True))
+        nothing = _NOTHING_BETWEEN.format(output=out) if explanation.gradient else _NO_GRADIENT
+        lines.append((nothing, True))
     lines.append(("", False))
     lines.append((summary_text(explanation), False))
     return lines
@@ -418,7 +424,8 @@ def to_markdown(explanation: Explanation) -> str:
             )
             blocks.append(text)
     else:
-        blocks.append("**Reverse pass**: no variable to differentiate.")
+        nothing = _NOTHING_BETWEEN.format(output=out) if explanation.gradient else _NO_GRADIENT
+        blocks.append(nothing.replace("Reverse pass", "**Reverse pass**") + ".")
     blocks.append(summary_text(explanation, "latex"))
     return "\n\n".join(blocks) + "\n"
 
