@@ -28,7 +28,9 @@ app = typer.Typer(
         "\b\nExamples:\n"
         '  autograph eval "((x+5)^3+1)^2" --at x=-3\n'
         '  autograph grad "c = w*x; f = c + b; J = 0.5*(f - y)^2" --at w=3,b=1,x=-3,y=5\n'
-        '  autograph grad "sin(x)*y" --at x=1,y=2 --wrt x --json | jq .gradient\n\n'
+        '  autograph grad "sin(x)*y" --at x=1,y=2 --wrt x --json | jq .gradient\n'
+        '  autograph explain "h = x + 5; g = h^3 + 1; f = g^2" --at x=-3\n'
+        '  autograph graph "h = x + 5; f = h^2" --at x=-3 --grad --format svg -o f.svg\n\n'
         "\b\nThe language:\n"
         "  numbers 3 .5 1e-3; names; constants pi e; + - * / and ^ (or **), Python's precedence\n"
         "  sin cos tan asin acos atan sinh cosh tanh exp log (ln) log2 log10 sqrt abs\n"
