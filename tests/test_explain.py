@@ -277,3 +277,48 @@ def test_an_output_that_is_a_number_has_no_steps(run) -> None:
 def test_a_math_failure_in_explain_is_exit_code_1(run) -> None:
     out = run("explain", "log(x)", "--at", "x=-1")
     assert out.code == 1 and "log needs a positive argument" in out.stderr
+
+
+def _random_programs():
+    from hypothesis import strategies as st
+
+    leaves = st.sampled_from(["x", "y", "2", "0.5", "3"])
+
+    def grow(children):
+        unary = st.builds(
+            lambda f, a: f"{f}({a})", st.sampled_from(["sin", "tanh", "exp"]), children
+        )
+        binary = st.builds(
+            lambda a, op, b: f"({a} {op} {b})", children, st.sampled_from("+-*"), children
+        )
+        return unary | binary | st.builds(lambda a: f"({a})^2", children)
+
+    expressions = st.recursive(leaves, grow, max_leaves=6)
+    return st.lists(expressions, min_size=1, max_size=3).map(
+        lambda parts: "; ".join(
+            [f"s{i} = {part} + x * y" for i, part in enumerate(parts[:-1])]
+            + [" * ".join([parts[-1], *[f"s{i}" for i in range(len(parts) - 1)]])]
+        )
+    )
+
+
+def test_random_programs_explain_steps_that_multiply_out_to_the_adjoints() -> None:
+    from hypothesis import given, settings
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(_random_programs())
+    def check(program: str) -> None:
+        graph = autograph.parse(program)
+        at = {
+            name: value for name, value in {"x": 0.3, "y": -0.7}.items() if name in graph.variables
+        }
+        try:
+            result = explain(graph, at)
+        except autograph.MathError:
+            return
+        for step in result.reverse:
+            assert isinstance(step, ChainStep)
+            total = sum(p.adjoint * formulas.evaluate(p.local) for p in step.paths)
+            assert total == pytest.approx(step.adjoint, rel=1e-9, abs=1e-12), (program, step)
+
+    check()
