@@ -22,8 +22,8 @@ def close(actual: float, expected: float, rel: float = 1e-9) -> bool:
     return math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-300)
 
 
-@pytest.mark.parametrize("chunk", [7, 1000, batch.CHUNK])
-def test_linear_regression_cost_and_gradient_match_the_closed_form(chunk: int) -> None:
+@pytest.mark.parametrize("chunk", [7, 1000, None])
+def test_linear_regression_cost_and_gradient_match_the_closed_form(chunk: int | None) -> None:
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=5000), rng.normal(size=5000)
     w, b = 0.7, -0.2
@@ -35,8 +35,8 @@ def test_linear_regression_cost_and_gradient_match_the_closed_form(chunk: int) -
     assert close(got.gradient["b"], float(np.mean(r)))
 
 
-@pytest.mark.parametrize("chunk", [13, batch.CHUNK])
-def test_logistic_regression_cost_and_gradient_match_the_closed_form(chunk: int) -> None:
+@pytest.mark.parametrize("chunk", [13, None])
+def test_logistic_regression_cost_and_gradient_match_the_closed_form(chunk: int | None) -> None:
     rng = np.random.default_rng(2)
     x1, x2 = rng.normal(size=4000), rng.normal(size=4000)
     y = (rng.random(4000) < 0.4).astype(float)
@@ -249,3 +249,12 @@ def test_random_programs_agree_with_the_scalar_evaluator_or_fail_at_the_same_row
         return
     assert first_failure is None
     assert np.allclose(got, rows, rtol=1e-12, atol=1e-300)
+
+
+def test_a_nodes_sum_that_overflows_is_an_error_though_the_cost_is_finite() -> None:
+    graph = autograph.parse("z = x*1e300; 0*z + w")
+    data = {"x": [1e8] * 4}
+    assert batch.cost(graph, data, {"w": 1}).value == 1.0
+    with pytest.raises(autograph.MathError) as caught:
+        batch.backward(graph, data, {"w": 1})
+    assert caught.value.kind == "overflow" and "`x*1e300`" in caught.value.message
