@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from autograph.errors import InputError, MathError
-from autograph.graph import Graph
-from autograph.ops import CONST, VAR, ScalarMath
+from autograph.graph import Graph, Step, collector_paused
+from autograph.ops import ScalarMath
 
 _MATH_FAILURES = (ArithmeticError, ValueError)
 
@@ -82,83 +82,172 @@ def _not_a_variable(graph: Graph, name: str) -> str:
 
 def forward(graph: Graph, at: Mapping[str, float]) -> Forward:
     """Evaluate every node, left to right. Raises ``MathError`` on a domain error or overflow."""
-    bind(graph, at)
-    ops, inputs, constants, labels = graph.ops, graph.inputs, graph.constants, graph.labels
-    functions = {op: op.forward(ScalarMath) for op in set(ops) if op is not CONST and op is not VAR}
-    values = [0.0] * len(ops)
-    node = 0
+    with collector_paused():
+        return _forward(graph, at)
+
+
+def _forward(graph: Graph, at: Mapping[str, float]) -> Forward:
+    bound = bind(graph, at)
+    plan = graph.plan
+    values = graph.constants.copy()
+    for node, value in zip(graph.variables.values(), bound, strict=True):
+        values[node] = value
+    inputs = graph.inputs
+    node = -1
     try:
-        for node, op in enumerate(ops):
-            if op is CONST:
-                values[node] = constants[node]
-            elif op is VAR:
-                values[node] = float(at[labels[node]])  # type: ignore[index]
+        steps = zip(plan.nodes, plan.functions, plan.firsts, plan.seconds, strict=True)
+        for node, function, a, b in steps:
+            if b >= 0:
+                values[node] = function(values[a], values[b])
+            elif b == -1:
+                values[node] = function(values[a])
             else:
-                values[node] = functions[op](*[values[arg] for arg in inputs[node]])
+                values[node] = function(*[values[arg] for arg in inputs[node]])
     except _MATH_FAILURES as failure:
+        # An earlier overflow to infinity is the real cause of, say, sin(inf) failing.
+        earlier = _first_non_finite(values, node)
+        if earlier is not None:
+            raise _value_error(graph, values, earlier, None) from None
         raise _value_error(graph, values, node, failure) from None
-    if not all(map(math.isfinite, values)):
-        node = next(i for i, v in enumerate(values) if not math.isfinite(v))
-        raise _value_error(graph, values, node, None)
+    if not math.isfinite(sum(values)):  # a sum is finite only if every term is
+        bad = _first_non_finite(values, len(values))
+        if bad is not None:
+            raise _value_error(graph, values, bad, None)
     return Forward(graph, values)
+
+
+def _first_non_finite(values: list[float], stop: int) -> int | None:
+    """The first node before ``stop`` whose value is infinite or NaN, if any."""
+    for node in range(stop):
+        if not math.isfinite(values[node]):
+            return node
+    return None
 
 
 def backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None = None) -> Backward:
     """Forward pass, then the reverse pass for the variables in ``wrt`` (default: all)."""
+    with collector_paused():
+        return _backward(graph, at, wrt)
+
+
+def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) -> Backward:
     names = tuple(graph.variables) if wrt is None else tuple(dict.fromkeys(wrt))
     for name in names:
         if name not in graph.variables:
             raise InputError("bad-wrt", f"--wrt {_not_a_variable(graph, name)}", variable=name)
-    values = forward(graph, at).values
-    ops, inputs = graph.ops, graph.inputs
-    size = len(ops)
+    values = _forward(graph, at).values
+    inputs = graph.inputs
+    size = len(inputs)
+    plan = graph.plan
+    if len(names) == len(graph.variables):
+        live, steps = plan.live, plan.steps
+    else:
+        live, steps = _restricted(graph, names)
 
-    # A node needs an adjoint when it depends on a wrt variable and the output depends on it.
-    depends = [False] * size
-    for name in names:
-        depends[graph.variables[name]] = True
-    for node in range(size):
-        if not depends[node] and any(depends[arg] for arg in inputs[node]):
-            depends[node] = True
-    reached = [False] * size
-    reached[graph.output] = True
-    for node in range(graph.output, -1, -1):
-        if reached[node]:
-            for arg in inputs[node]:
-                reached[arg] = True
-    adjoints: list[float | None] = [
-        0.0 if depends[node] and reached[node] else None for node in range(size)
-    ]
-    partials: list[tuple[float | None, ...]] = [(None,) * len(args) for args in inputs]
-
-    m = ScalarMath
-    if adjoints[graph.output] is not None:
+    # Adjoints start as None: a node gets a number when the output's gradient first
+    # reaches it, so nodes the output does not use, or that use no wrt variable, keep None.
+    adjoints: list[float | None] = [None] * size
+    if live[graph.output]:
         adjoints[graph.output] = 1.0
-    node = arg_index = 0
+    partials: list[tuple[float | None, ...]] = list(plan.blank_partials)
+    m = ScalarMath
+    node = -1
     try:
-        for node in range(graph.output, -1, -1):
+        for node, a, b, partial_a, partial_b in reversed(steps):
             adjoint = adjoints[node]
-            args = inputs[node]
-            if adjoint is None or not args:
+            if adjoint is None:
                 continue
-            op = ops[node]
-            arg_values = [values[arg] for arg in args]
-            local: list[float | None] = [None] * len(args)
-            for arg_index, arg in enumerate(args):
-                if adjoints[arg] is None:
+            out = values[node]
+            if partial_b is None:  # one input needs a gradient: a unary op, or x*3
+                if b == -1:
+                    p = partial_a(m, values[a], out)  # type: ignore[misc]
+                    partials[node] = (p,)
+                elif b >= 0:
+                    p = partial_a(m, values[a], values[b], out)  # type: ignore[misc]
+                    partials[node] = (p, None)
+                else:
+                    partials[node] = _general_step(graph, values, adjoints, live, node, adjoint)
                     continue
-                partial = op.partials[arg_index](m, *arg_values, values[node])
-                local[arg_index] = partial
-                adjoints[arg] += adjoint * partial
-            partials[node] = tuple(local)
+                old = adjoints[a]
+                adjoints[a] = adjoint * p if old is None else old + adjoint * p
+            elif partial_a is None:  # 3*x
+                q = partial_b(m, values[a], values[b], out)
+                partials[node] = (None, q)
+                old = adjoints[b]
+                adjoints[b] = adjoint * q if old is None else old + adjoint * q
+            else:  # both inputs, as in x*y
+                value_a = values[a]
+                value_b = values[b]
+                p = partial_a(m, value_a, value_b, out)
+                q = partial_b(m, value_a, value_b, out)
+                partials[node] = (p, q)
+                old = adjoints[a]
+                adjoints[a] = adjoint * p if old is None else old + adjoint * p
+                old = adjoints[b]
+                adjoints[b] = adjoint * q if old is None else old + adjoint * q
     except _MATH_FAILURES:
-        raise _gradient_error(graph, values, node, arg_index) from None
-    for node in range(size):
-        bad = adjoints[node] is not None and not math.isfinite(adjoints[node])  # type: ignore[arg-type]
-        bad = bad or any(p is not None and not math.isfinite(p) for p in partials[node])
-        if bad:
-            raise _gradient_error(graph, values, node, None)
+        failing = _failing_input(graph, values, live, node)
+        raise _gradient_error(graph, values, node, failing) from None
+    # filter(None, ...) drops the Nones (and zeros); the sum is finite only if every term is.
+    if not math.isfinite(sum(filter(None, adjoints))):
+        for node in range(size):
+            adjoint = adjoints[node]
+            if adjoint is not None and not math.isfinite(adjoint):
+                raise _gradient_error(graph, values, node, None)
     return Backward(graph, values, names, adjoints, partials)
+
+
+def _restricted(graph: Graph, names: tuple[str, ...]) -> tuple[bytearray, list[Step]]:
+    """Which nodes depend on the ``names`` variables, and the reverse steps of those nodes."""
+    live = bytearray(len(graph.ops))
+    for name in names:
+        live[graph.variables[name]] = 1
+    steps: list[Step] = []
+    for node, a, b, partial_a, partial_b in graph.plan.steps:
+        if b == -2:
+            if any(live[arg] for arg in graph.inputs[node]):
+                live[node] = 1
+                steps.append((node, a, b, None, None))
+            continue
+        live_a, live_b = live[a], b >= 0 and live[b]
+        if live_a or live_b:
+            live[node] = 1
+            steps.append((node, a, b, partial_a if live_a else None, partial_b if live_b else None))
+    return live, steps
+
+
+def _general_step(
+    graph: Graph,
+    values: list[float],
+    adjoints: list[float | None],
+    live: bytearray,
+    node: int,
+    adjoint: float,
+) -> tuple[float | None, ...]:
+    """The reverse step of an op with three or more inputs (the plain, slow way)."""
+    args = graph.inputs[node]
+    arg_values = [values[arg] for arg in args]
+    local: list[float | None] = [None] * len(args)
+    for index, arg in enumerate(args):
+        if live[arg]:
+            partial = graph.ops[node].partials[index](ScalarMath, *arg_values, values[node])
+            local[index] = partial
+            old = adjoints[arg]
+            adjoints[arg] = adjoint * partial if old is None else old + adjoint * partial
+    return tuple(local)
+
+
+def _failing_input(graph: Graph, values: list[float], live: bytearray, node: int) -> int | None:
+    """Which input's partial derivative raises at ``node`` (found again, on the error path)."""
+    args = graph.inputs[node]
+    arg_values = [values[arg] for arg in args]
+    for index, arg in enumerate(args):
+        if live[arg]:
+            try:
+                graph.ops[node].partials[index](ScalarMath, *arg_values, values[node])
+            except _MATH_FAILURES:
+                return index
+    return None
 
 
 def format_number(value: float) -> str:

@@ -5,26 +5,28 @@ ever uses nodes ``j < i``, so a forward pass is a loop from first to last and
 a reverse pass a loop from last to first. Equal subexpressions are merged into
 one node while building (hash-consing), so ``(x+1)*(x+1)`` has one ``x+1``.
 
-Building walks Lark's parse tree with an explicit stack: a formula nested
-100,000 deep builds like any other.
+The graph is built while the parser reduces (see ``grammar.parse``), without a
+parse tree and without recursion: a formula nested 100,000 deep builds like any
+other. Alongside, each graph keeps a ``Plan``: its operation nodes laid out as
+parallel lists, which is what the forward and reverse passes loop over.
 """
 
 from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from autograph import ops
 from autograph.errors import InputError, Span
-from autograph.ops import CONST, VAR, Op
+from autograph.ops import CONST, VAR, Op, Partial, ScalarMath
 
 if TYPE_CHECKING:
-    from lark import Token, Tree
+    from autograph.grammar import Entry, Handler
 
 BINARY_RULES = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow"}
 
@@ -77,6 +79,15 @@ class Graph:
             names.append(label)
         return names
 
+    @cached_property
+    def plan(self) -> Plan:
+        """The graph laid out for fast forward and reverse passes (built once, then kept)."""
+        plan = Plan(bytearray(len(self.ops)))
+        variables = set(self.variables.values())
+        for node, (op, args) in enumerate(zip(self.ops, self.inputs, strict=True)):
+            plan.add(node, op, args, node in variables)
+        return plan
+
     def users(self) -> list[list[int]]:
         """For each node, the nodes that take it as an input (in order, repeats kept)."""
         users: list[list[int]] = [[] for _ in self.ops]
@@ -86,9 +97,87 @@ class Graph:
         return users
 
 
+Step = tuple[int, int, int, "Partial | None", "Partial | None"]
+"""One reverse-pass record: node, first input, second input (-1 if none, -2 for
+an op of three or more inputs, whose inputs are read from the graph), and the
+partial derivative to take with respect to each input (None where the input does
+not depend on a variable, so it needs no gradient)."""
+
+_FORWARD: dict[str, Callable[..., float]] = {}
+_BLANK: tuple[tuple[None, ...], ...] = ((), (None,), (None, None))
+
+
+@dataclass(eq=False)
+class Plan:
+    """A graph's operation nodes as parallel lists: what the passes loop over.
+
+    Leaves (variables and constants) have no entry; their values are set before
+    the loop. Kept in step with the graph by ``add``, one call per node.
+    """
+
+    live: bytearray
+    """Per node: 1 where the node depends on a free variable, so it can have an adjoint."""
+    nodes: list[int] = field(default_factory=list)
+    functions: list[Callable[..., float]] = field(default_factory=list)
+    """Each operation node's forward function in ``ScalarMath``."""
+    firsts: list[int] = field(default_factory=list)
+    seconds: list[int] = field(default_factory=list)
+    """The second input of each operation node, -1 for a unary one."""
+    steps: list[Step] = field(default_factory=list)
+    """Reverse-pass records of the live operation nodes, in topological order."""
+    blank_partials: list[tuple[None, ...]] = field(default_factory=list)
+    """Per node, a tuple of None per input: the reverse pass fills in a copy."""
+
+    def add(self, node: int, op: Op, args: tuple[int, ...], is_variable: bool = False) -> None:
+        """Record node ``node`` (the next one), an ``op`` applied to ``args``."""
+        live = self.live
+        if len(live) <= node:
+            live.extend(bytes(node + 1 - len(live)))
+        self.blank_partials.append(_BLANK[len(args)] if len(args) < 3 else (None,) * len(args))
+        if not args:
+            live[node] = is_variable
+            return
+        function = _FORWARD.get(op.name)
+        if function is None:
+            function = _FORWARD[op.name] = op.forward(ScalarMath)
+        self.nodes.append(node)
+        self.functions.append(function)
+        first = args[0]
+        if len(args) > 2:  # no such op today; the passes take a slow general path for it
+            self.firsts.append(first)
+            self.seconds.append(-2)
+            if any(live[arg] for arg in args):
+                live[node] = 1
+                self.steps.append((node, first, -2, None, None))
+            return
+        if len(args) == 1:
+            self.firsts.append(first)
+            self.seconds.append(-1)
+            if live[first]:
+                live[node] = 1
+                self.steps.append((node, first, -1, op.partials[0], None))
+            return
+        second = args[1]
+        self.firsts.append(first)
+        self.seconds.append(second)
+        if live[first] or live[second]:
+            live[node] = 1
+            partials = op.partials
+            self.steps.append(
+                (
+                    node,
+                    first,
+                    second,
+                    partials[0] if live[first] else None,
+                    partials[1] if live[second] else None,
+                )
+            )
+
+
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the garbage collector: building allocates millions of objects it need not scan."""
+def collector_paused() -> Iterator[None]:
+    """Pause the garbage collector: a big graph's passes allocate millions of objects
+    that hold no cycles, and scanning them again and again costs more than the work."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -99,43 +188,61 @@ def _collector_paused() -> Iterator[None]:
 
 
 def parse(source: str) -> Graph:
-    """Parse program text into a graph; raises ``InputError`` on bad input."""
-    from autograph.grammar import parse_tree
+    """Parse program text into a graph; raises ``InputError`` on bad input.
 
-    with _collector_paused():
-        tree = parse_tree(source)
-        return _Builder(source).build(tree)
+    A syntax error anywhere is reported before a mistake of meaning (an unknown
+    function, say) in an earlier statement, as a reader checks a program.
+    """
+    from autograph import grammar
+
+    with collector_paused():
+        builder = _Builder(source)
+        try:
+            grammar.parse(source, builder.handlers, {"EQUAL": builder.assigning})
+        except InputError as error:
+            if error.kind != "syntax":
+                grammar.check(source)
+            raise
+        return builder.graph
 
 
 class _Builder:
-    """Turns a parse tree into a Graph, merging equal subexpressions."""
+    """Builds the Graph while the parser reduces rules, merging equal subexpressions.
+
+    An expression's parse-stack entry is ``(node, start, end)``; a number literal's
+    carries two more items, ``(is_new, text)``, so that ``-3`` can become the
+    constant -3 rather than an operation on 3.
+    """
 
     def __init__(self, source: str) -> None:
         self.graph = Graph(source)
+        self.graph.plan = self.plan = Plan(bytearray())
         self.env: dict[str, int] = {}
         self.index: dict[tuple[object, ...], int] = {}
+        self.handlers: dict[str, Handler] = {
+            "start": self.start,
+            "assign": self.assign,
+            "statement": self.statement,
+            "number": self.number,
+            "name": self.name,
+            "call": self.call,
+            "neg": self.negate,
+            "pos": self.plus,
+        }
+        for rule in BINARY_RULES:
+            self.handlers[rule] = self._binary(ops.BY_NAME[BINARY_RULES[rule]])
 
-    def build(self, tree: Tree[Token]) -> Graph:
-        graph = self.graph
-        if not tree.children:
-            raise InputError("empty-program", "the program is empty", None, graph.source)
-        statement: Any
-        for statement in tree.children:
-            if statement.data == "assign":
-                name_token, expr = statement.children
-                name = str(name_token)
-                self._check_assignable(name, name_token)
-                node = self._expression(expr)
-                if graph.labels[node] is None:
-                    graph.labels[node] = name
-                self.env[name] = node
-                graph.statements.append((name, node))
-            else:
-                graph.statements.append((None, self._expression(statement)))
-        graph.output = graph.statements[-1][1]
-        return graph
+    # Statements
 
-    def _check_assignable(self, name: str, token: Token) -> None:
+    def start(self, entries: list[Entry]) -> Entry:
+        if not self.graph.statements:
+            raise InputError("empty-program", "the program is empty", None, self.graph.source)
+        self.graph.output = self.graph.statements[-1][1]
+        return (None, 0, 0)
+
+    def assigning(self, entries: list[Entry]) -> None:
+        """Before ``=`` is read: the name on its left must not be reserved."""
+        name, start, end = entries[-1][:3]
         what = (
             "a constant"
             if name in ops.CONSTANTS
@@ -147,52 +254,72 @@ class _Builder:
             raise InputError(
                 "assign-to-reserved",
                 f"cannot assign to {name!r}: it is {what}",
-                _token_span(token),
+                Span(start, end),
                 self.graph.source,
             )
 
-    def _expression(self, tree: Any) -> int:
-        """Build the nodes of one expression bottom-up, without recursion."""
-        results: list[int] = []
-        stack: list[tuple[Any, bool]] = [(tree, False)]
-        while stack:
-            item, expanded = stack.pop()
-            kind = item.data
-            if kind == "number":
-                results.append(self._number(item.children[0]))
-            elif kind == "name":
-                results.append(self._name(item.children[0]))
-            elif kind == "pos" and expanded:
-                pass  # unary plus is the identity: its operand's node stands
-            elif kind == "neg" and item.children[0].data == "number":
-                results.append(self._negative_number(item))
-            elif not expanded:
-                stack.append((item, True))
-                children = item.children
-                if kind == "call":
-                    children = children[1:]
-                stack.extend((child, False) for child in reversed(children))
+    def assign(self, entries: list[Entry]) -> Entry:
+        name = entries[0][0]
+        node = entries[2][0]
+        graph = self.graph
+        if graph.labels[node] is None:
+            graph.labels[node] = name
+        self.env[name] = node
+        graph.statements.append((name, node))
+        return (None, entries[0][1], entries[2][2])
+
+    def statement(self, entries: list[Entry]) -> Entry:
+        (expression,) = entries
+        self.graph.statements.append((None, expression[0]))
+        return (None, expression[1], expression[2])
+
+    # Expressions
+
+    def _binary(self, op: Op) -> Handler:
+        name = op.name
+        index = self.index
+
+        def build(entries: list[Entry]) -> Entry:
+            left, _, right = entries
+            start, end = left[1], right[2]
+            key = (name, left[0], right[0])
+            node = index.get(key)
+            if node is None:
+                node = index[key] = self._append(op, key[1:], 0.0, None, start, end)
+            return (node, start, end)
+
+        return build
+
+    def negate(self, entries: list[Entry]) -> Entry:
+        sign, operand = entries
+        start, end = sign[1], operand[2]
+        if len(operand) > 3:  # -3 is the number -3, not an operation on 3
+            node, is_new, text = operand[0], operand[3], operand[4]
+            if is_new:
+                self._remove_last(node)
+            value = -self._number_value(text, operand) if is_new else -self.graph.constants[node]
+            return (self._leaf(CONST, value, f"-{text}", start, end)[0], start, end)
+        return (self._node(ops.BY_NAME["neg"], (operand[0],), start, end), start, end)
+
+    def plus(self, entries: list[Entry]) -> Entry:
+        """Unary plus is the identity: its operand's node stands."""
+        sign, operand = entries
+        return (operand[0], sign[1], operand[2])
+
+    def call(self, entries: list[Entry]) -> Entry:
+        name_token = entries[0]
+        start, end = name_token[1], entries[-1][2]
+        args: list[int] = []
+        for entry in entries[2:-1]:
+            if isinstance(entry[0], list):  # the rest of the arguments, collected
+                args.extend(entry[0])
             else:
-                results.append(self._operation(item, results))
-        return results[-1]
+                args.append(entry[0])
+        op = self._function(name_token, len(args), start, end)
+        return (self._node(op, tuple(args), start, end), start, end)
 
-    def _operation(self, tree: Tree[Token], results: list[int]) -> int:
-        kind = str(tree.data)
-        meta = tree.meta
-        span = (meta.start_pos, meta.end_pos)
-        if kind == "call":
-            name_token: Any = tree.children[0]
-            op = self._function(name_token, len(tree.children) - 1, span)
-        elif kind == "neg":
-            op = ops.BY_NAME["neg"]
-        else:
-            op = ops.BY_NAME[BINARY_RULES[kind]]
-        args = tuple(results[len(results) - op.arity :])
-        del results[len(results) - op.arity :]
-        return self._node(op, args, span)
-
-    def _function(self, token: Token, given: int, span: tuple[int, int]) -> Op:
-        name = str(token)
+    def _function(self, token: Entry, given: int, start: int, end: int) -> Op:
+        name = token[0]
         op = ops.FUNCTIONS.get(name)
         source = self.graph.source
         if op is None:
@@ -200,89 +327,96 @@ class _Builder:
                 message = f"{name!r} is a variable, not a function"
             else:
                 message = f"unknown function {name!r}" + _suggest(name)
-            raise InputError("unknown-function", message, _token_span(token), source)
+            raise InputError("unknown-function", message, Span(token[1], token[2]), source)
         if given != op.arity:
             plural = "s" if op.arity != 1 else ""
             raise InputError(
                 "arity",
                 f"{name} takes {op.arity} argument{plural}, got {given}",
-                Span(*span),
+                Span(start, end),
                 source,
             )
         return op
 
-    def _number(self, token: Token) -> int:
-        value = self._number_value(token)
-        return self._leaf(CONST, value, str(token), (token.start_pos or 0, token.end_pos or 0))
+    def number(self, entries: list[Entry]) -> Entry:
+        (token,) = entries
+        text, start, end = token
+        node, is_new = self._leaf(CONST, self._number_value(text, token), text, start, end)
+        return (node, start, end, is_new, text)
 
-    def _number_value(self, token: Token) -> float:
-        value = float(token)
+    def _number_value(self, text: str, token: Entry) -> float:
+        value = float(text)
         if not math.isfinite(value):
             raise InputError(
                 "number-too-large",
-                f"the number {_short(str(token))} is too large for float64",
-                _token_span(token),
+                f"the number {_short(text)} is too large for float64",
+                Span(token[1], token[2]),
                 self.graph.source,
             )
         return value
 
-    def _negative_number(self, tree: Tree[Token]) -> int:
-        """``-3`` is the number -3, not an operation on 3."""
-        token: Any = tree.children[0].children[0]  # type: ignore[union-attr]
-        value = -self._number_value(token)
-        span = (tree.meta.start_pos, tree.meta.end_pos)
-        return self._leaf(CONST, value, f"-{token}", span)
-
-    def _name(self, token: Token) -> int:
-        name = str(token)
-        span = (token.start_pos or 0, token.end_pos or 0)
-        if name in self.env:
-            return self.env[name]
+    def name(self, entries: list[Entry]) -> Entry:
+        (token,) = entries
+        name, start, end = token
+        node = self.env.get(name)
+        if node is not None:
+            return (node, start, end)
         if name in ops.CONSTANTS:
-            return self._leaf(CONST, ops.CONSTANTS[name], name, span)
+            return (self._leaf(CONST, ops.CONSTANTS[name], name, start, end)[0], start, end)
         if name in ops.FUNCTIONS:
             raise InputError(
                 "function-as-value",
                 f"{name!r} is a function: call it, as in {name}(x)",
-                Span(*span),
+                Span(start, end),
                 self.graph.source,
             )
-        node = self._leaf(VAR, 0.0, name, span)
-        self.graph.variables.setdefault(name, node)
-        return node
+        node = self.graph.variables.get(name)
+        if node is None:
+            node = self._leaf(VAR, 0.0, name, start, end)[0]
+            self.graph.variables[name] = node
+        return (node, start, end)
 
-    def _leaf(self, op: Op, value: float, label: str, span: tuple[int, int]) -> int:
+    # Nodes
+
+    def _leaf(self, op: Op, value: float, label: str, start: int, end: int) -> tuple[int, bool]:
         key = (op.name, label) if op is VAR else (op.name, value, math.copysign(1.0, value))
         node = self.index.get(key)
-        if node is None:
-            node = self._append(op, (), value, label, span)
-            self.index[key] = node
-        return node
+        if node is not None:
+            return node, False
+        node = self.index[key] = self._append(op, (), value, label, start, end)
+        return node, True
 
-    def _node(self, op: Op, args: tuple[int, ...], span: tuple[int, int]) -> int:
+    def _node(self, op: Op, args: tuple[int, ...], start: int, end: int) -> int:
         key = (op.name, *args)
         node = self.index.get(key)
         if node is None:
-            node = self._append(op, args, 0.0, None, span)
-            self.index[key] = node
+            node = self.index[key] = self._append(op, args, 0.0, None, start, end)
         return node
 
     def _append(
-        self, op: Op, args: tuple[int, ...], value: float, label: str | None, span: tuple[int, int]
+        self, op: Op, args: tuple[int, ...], value: float, label: str | None, start: int, end: int
     ) -> int:
         graph = self.graph
+        node = len(graph.ops)
         graph.ops.append(op)
         graph.inputs.append(args)
         graph.constants.append(value)
         graph.labels.append(label)
-        graph.starts.append(span[0])
-        graph.ends.append(span[1])
-        return len(graph.ops) - 1
+        graph.starts.append(start)
+        graph.ends.append(end)
+        self.plan.add(node, op, args, op is VAR)
+        return node
 
-
-def _token_span(token: Token) -> Span:
-    start = token.start_pos or 0
-    return Span(start, token.end_pos or start + 1)
+    def _remove_last(self, node: int) -> None:
+        """Take back the newest node, a literal that turned out to be negated."""
+        graph = self.graph
+        assert node == len(graph.ops) - 1
+        value = graph.constants[node]
+        del self.index[(CONST.name, value, math.copysign(1.0, value))]
+        for column in (graph.ops, graph.inputs, graph.constants, graph.labels, graph.starts):
+            column.pop()
+        graph.ends.pop()
+        self.plan.blank_partials.pop()
 
 
 def _short(text: str, limit: int = 40) -> str:
