@@ -258,3 +258,11 @@ def test_a_nodes_sum_that_overflows_is_an_error_though_the_cost_is_finite() -> N
     with pytest.raises(autograph.MathError) as caught:
         batch.backward(graph, data, {"w": 1})
     assert caught.value.kind == "overflow" and "`x*1e300`" in caught.value.message
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_a_number_that_is_not_finite_in_the_data_is_bad_input_naming_its_row(bad: float) -> None:
+    xs = [1.0, 2.0, bad, 4.0]
+    with pytest.raises(autograph.InputError) as caught:
+        batch.cost(autograph.parse("w*x"), {"x": xs}, {"w": 1.0})
+    assert caught.value.details["row"] == 3 and "not a finite number" in caught.value.message

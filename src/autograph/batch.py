@@ -324,6 +324,13 @@ class _Sums:
     adjoints: list[float | None] | None = None
     partials: list[list[float | None]] | None = None
 
+    def finite(self) -> bool:
+        """True when every sum is a finite number."""
+        numbers = [self.value, *self.gradient, *(self.values or ())]
+        numbers += [a for a in self.adjoints or () if a is not None]
+        numbers += [p for local in self.partials or () for p in local if p is not None]
+        return all(map(math.isfinite, numbers))
+
 
 class _Pass:
     """The forward and reverse passes over one chunk, in buffers reused chunk after chunk."""
@@ -536,7 +543,9 @@ class _Runner:
             try:
                 values = step.forward(columns)
                 adjoints = step.backward(values) if gradient else None
-                return values, step.sums(values, adjoints, per_node)
+                sums = step.sums(values, adjoints, per_node)
+                if sums.finite():  # else a NaN or an infinity came in with the data
+                    return values, sums
             except _FAILURES:
                 pass
         return self._diagnose(step, columns, gradient, per_node)
@@ -546,6 +555,16 @@ class _Runner:
     ) -> tuple[list[Any], _Sums]:
         """Re-run a failed piece to find its first bad sample; the scalar pass names the node."""
         plan = self.plan
+        for name, column in columns.items():
+            wrong = np.flatnonzero(~np.isfinite(column))
+            if wrong.size:
+                row = self.rows + int(wrong[0]) + 1
+                raise InputError(
+                    "data",
+                    f"{self.where(row)}: {name} is {column[wrong[0]]}, not a finite number",
+                    row=row,
+                    variable=name,
+                )
         bad: list[int] = [0] if plan.failed else []  # a parameter-only node fails in every row
         if not plan.failed:
             with np.errstate(all="ignore"):
