@@ -8,6 +8,7 @@ under ``--json``, as one line of JSON. No traceback ever reaches the user.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
@@ -441,6 +442,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the command line and exit with its code, never with a traceback."""
     args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
     as_json = "--json" in args
+    # A big program's graph, results and JSON are millions of objects that hold no cycles;
+    # the default thresholds would rescan them all many times over. Collect, but seldom.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
     try:
         from typer.main import get_command
 
@@ -452,18 +457,25 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except AutographError as err:
         _report(err, as_json)
         _exit(err.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("\ninterrupted\n")
+    except KeyboardInterrupt:  # quietly, as Typer does inside a command: the shell shows ^C
         _exit(130)
     except BrokenPipeError:
         _silence_stdout()
         _exit(141)
+    except SystemExit as done:
+        # Typer and Rich turn a closed pipe into exit 1; the convention is 141 (128 + SIGPIPE).
+        if isinstance(done.__context__, BrokenPipeError):
+            _silence_stdout()
+            _exit(141)
+        raise
     except Exception as err:  # noqa: BLE001 - the last line of defence against tracebacks
         usage = _usage_error(err)
         if usage is None:
             usage = AutographError("internal", f"internal error (a bug in autograph): {err!r}")
         _report(usage, as_json)
         _exit(usage.exit_code)
+    finally:
+        gc.set_threshold(*thresholds)  # main() may be called in-process, by tests
 
 
 def _usage_error(err: Exception) -> AutographError | None:

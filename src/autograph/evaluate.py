@@ -57,12 +57,12 @@ def bind(graph: Graph, at: Mapping[str, float]) -> list[float]:
     for name, value in at.items():
         if name not in graph.variables:
             raise InputError("unknown-variable", _not_a_variable(graph, name), variable=name)
-        if not math.isfinite(value):
-            raise InputError("bad-value", f"the value of {name!r} must be a finite number")
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise InputError("bad-value", f"the value of {_short(name)!r} must be a finite number")
     missing = [name for name in graph.variables if name not in at]
     if missing:
-        listed = ", ".join(missing)
-        example = ",".join(f"{name}=..." for name in missing)
+        listed = _listed(missing)
+        example = ",".join(f"{_short(name)}=..." for name in missing[:_SHOWN])
         raise InputError(
             "unbound-variable",
             f"no value for {listed} (give one with --at {example})",
@@ -74,10 +74,26 @@ def bind(graph: Graph, at: Mapping[str, float]) -> list[float]:
 
 
 def _not_a_variable(graph: Graph, name: str) -> str:
-    known = ", ".join(graph.variables) or "none"
+    known = _listed(list(graph.variables)) or "none"
     if any(assigned == name for assigned, _ in graph.statements):
-        return f"{name!r} is assigned in the program, not a free variable (variables: {known})"
-    return f"{name!r} is not a variable of the program (variables: {known})"
+        return (
+            f"{_short(name)!r} is assigned in the program, not a free variable (variables: {known})"
+        )
+    return f"{_short(name)!r} is not a variable of the program (variables: {known})"
+
+
+_SHOWN = 5
+
+
+def _short(name: str, limit: int = 40) -> str:
+    """A name as shown in a message: a 100,000-character name is cut, not printed whole."""
+    return name if len(name) <= limit else name[: limit - 3] + "..."
+
+
+def _listed(names: list[str]) -> str:
+    """``x, y, z``; past a handful of names, ``and 95 more``."""
+    shown = ", ".join(_short(name) for name in names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
 def forward(graph: Graph, at: Mapping[str, float]) -> Forward:

@@ -30,7 +30,36 @@ def precedence(graph: Graph, node: int) -> int:
 def expression(graph: Graph, node: int, names: list[str] | None = None) -> str:
     """The node's own operation, its inputs shown by name: ``h^3``, ``sin(t1)``, ``w * x``."""
     shown = graph.names if names is None else names
-    return _emit(graph, node, lambda child: shown[child] if child != node else None)
+    op = graph.ops[node]
+    args = graph.inputs[node]
+    if not args:
+        return graph.labels[node] or ""
+    if op.is_function:
+        return f"{op.symbol}({', '.join([shown[arg] for arg in args])})"
+    # An input shown by name binds like an atom, except a leaf, which shows its own text.
+    ops = graph.ops
+    levels = [precedence(graph, a) if ops[a] is VAR or ops[a] is CONST else ATOM for a in args]
+    if op.arity == 1:
+        sign = _literal_guard(graph, node, args[0])
+        return op.symbol + sign + _parenthesized(shown[args[0]], levels[0] < UNARY)
+    mine = op.precedence
+    if mine == POWER:
+        left = _parenthesized(shown[args[0]], levels[0] <= POWER)
+        return left + op.symbol + _parenthesized(shown[args[1]], levels[1] < UNARY)
+    left = _parenthesized(shown[args[0]], levels[0] < mine)
+    return f"{left} {op.symbol} " + _parenthesized(shown[args[1]], levels[1] <= mine)
+
+
+def _literal_guard(graph: Graph, node: int, arg: int) -> str:
+    """``+`` between a minus and a number: ``-3`` would read back as the constant -3, while
+    the node is the negation of the constant 3 (written ``-+3``)."""
+    label = graph.labels[arg] or ""
+    is_number = graph.ops[arg] is CONST and label[:1] != "" and label[:1] in "0123456789."
+    return "+" if is_number and graph.ops[node].symbol == "-" else ""
+
+
+def _parenthesized(text: str, parens: bool) -> str:
+    return f"({text})" if parens else text
 
 
 def program(graph: Graph) -> str:
@@ -43,7 +72,7 @@ def program(graph: Graph) -> str:
 
     def by_name(node: int) -> str | None:
         label = graph.labels[node]
-        if graph.ops[node] in (VAR, CONST):
+        if graph.ops[node] is VAR or graph.ops[node] is CONST:
             return label
         return label if label is not None and bound.get(label) == node else None
 
@@ -92,7 +121,9 @@ def _emit(graph: Graph, root: int, ref: Ref) -> str:
                 pieces.append(arg)
             pieces.append(")")
         elif op.arity == 1:
-            pieces = [op.symbol, *_wrapped(arg := args[0], _level(graph, arg, ref) < UNARY)]
+            arg = args[0]
+            sign = _literal_guard(graph, node, arg)
+            pieces = [op.symbol + sign, *_wrapped(arg, _level(graph, arg, ref) < UNARY)]
         else:
             left, right = args
             mine = op.precedence
@@ -114,7 +145,7 @@ def _emit(graph: Graph, root: int, ref: Ref) -> str:
 def _level(graph: Graph, node: int, ref: Ref) -> int:
     return (
         ATOM
-        if graph.ops[node] not in (VAR, CONST) and ref(node) is not None
+        if graph.ops[node] is not VAR and graph.ops[node] is not CONST and ref(node) is not None
         else precedence(graph, node)
     )
 
