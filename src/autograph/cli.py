@@ -30,6 +30,8 @@ app = typer.Typer(
         '  autograph eval "((x+5)^3+1)^2" --at x=-3\n'
         '  autograph grad "c = w*x; f = c + b; J = 0.5*(f - y)^2" --at w=3,b=1,x=-3,y=5\n'
         '  autograph grad "sin(x)*y" --at x=1,y=2 --wrt x --json | jq .gradient\n'
+        '  autograph grad "((x+5)^3+1)^2" --at x=-3 --check\n'
+        '  autograph diff "c = w*x; J = 0.5*(c + b - y)^2" --wrt w,b\n'
         '  autograph explain "h = x + 5; g = h^3 + 1; f = g^2" --at x=-3\n'
         '  autograph graph "h = x + 5; f = h^2" --at x=-3 --grad --format svg -o f.svg\n\n'
         "\b\nThe language:\n"
@@ -108,6 +110,28 @@ IgnoreExtraOption = Annotated[
 QuietOption = Annotated[
     bool, typer.Option("--quiet", help="With --data: no progress bar on stderr.")
 ]
+CheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="Check each derivative against a referee (SymPy's symbolic derivative, or the "
+        "graph in 50-digit arithmetic when the formula is too big for SymPy) and a finite "
+        "difference; exit 1 when reverse mode and the referee disagree.",
+    ),
+]
+TolOption = Annotated[
+    float,
+    typer.Option("--tol", metavar="REL", help="With --check: the relative tolerance of agreement."),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="With --check: the seconds SymPy may take before the numeric referee takes over "
+        "(which then has as long).",
+    ),
+]
 
 
 @app.command("eval")
@@ -145,16 +169,26 @@ def grad_command(
     reduce: ReduceOption = "mean",
     ignore_extra_columns: IgnoreExtraOption = False,
     quiet: QuietOption = False,
+    check: CheckOption = False,
+    tol: TolOption = 1e-9,
+    timeout: TimeoutOption = 5.0,
 ) -> None:
     """Forward and reverse passes: every node's value, adjoint, and the gradient.
 
     Example: autograph grad "c = w*x; f = c + b; d = f - y; J = 0.5*d^2" --at w=3,b=1,x=-3,y=5
+
+    With --check, each derivative is checked against SymPy and a finite difference.
     """
     from autograph.evaluate import backward
     from autograph.graph import parse
 
     graph = parse(read_program(expr, file, data))
     names = parse_names(wrt, "--wrt")
+    if check:
+        if data is not None:
+            raise InputError("usage", "--check checks one point: it cannot be used with --data")
+        _check(graph, parse_at(at), names, _positive(tol, "--tol", 0), _positive(timeout), json)
+        return
     if data is not None:
         options = (reduce, ignore_extra_columns, quiet)
         _print_over_data(_grad_over_data(graph, data, parse_at(at), names, *options), json)
@@ -263,6 +297,92 @@ def explain_command(
         sys.stdout.write(to_markdown(explanation))
     else:
         print_explanation(explanation)
+
+
+@app.command("diff")
+def diff_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    wrt: WrtOption = None,
+    at: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--at",
+            metavar="NAME=VALUE,...",
+            help="Also give each derivative's value at this point.",
+            show_default=False,
+        ),
+    ] = None,
+    json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print JSON: each derivative as SymPy's plain string and as LaTeX."
+        ),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="The seconds SymPy may take; a derivative it had no time to simplify is "
+            "printed as it is.",
+        ),
+    ] = 5.0,
+) -> None:
+    """Symbolic partial derivatives of the output, simplified by SymPy.
+
+    Example: autograph diff "c = w*x; f = c + b; d = f - y; J = 0.5*d^2" --wrt w,b
+    """
+    from autograph.graph import parse
+    from autograph.symbolic import diff, render, to_dict
+
+    graph = parse(read_program(expr, file))
+    point = parse_at(at) if at else None
+    result = diff(graph, parse_names(wrt, "--wrt"), point, timeout=_positive(timeout))
+    if json:
+        from autograph.report import dumps
+
+        sys.stdout.write(dumps(to_dict(result)) + "\n")
+    else:
+        sys.stdout.write(render(result) + "\n")
+
+
+def _check(
+    graph: Any,
+    at: dict[str, float],
+    wrt: list[str] | None,
+    tol: float,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """grad --check: the grad output with the check added; exit 1 on a disagreement."""
+    from autograph.referee import check
+    from autograph.referee.render import disagreement, print_check
+    from autograph.referee.render import to_dict as check_dict
+
+    checked = check(graph, at, wrt, tol=tol, timeout=timeout)
+    if as_json:
+        from autograph.report import dumps, to_dict
+
+        sys.stdout.write(dumps({**to_dict(checked.result), "check": check_dict(checked)}) + "\n")
+    else:
+        from rich.console import Console
+
+        from autograph.table import print_result
+
+        console = Console()
+        print_result(checked.result, console)
+        print_check(checked, console)
+    if not checked.agrees:
+        sys.stdout.flush()
+        raise disagreement(checked)
+
+
+def _positive(value: float, option: str = "--timeout", least: float = 1e-3) -> float:
+    """A finite option value of at least ``least``."""
+    if not (math.isfinite(value) and value >= least):
+        raise InputError("usage", f"{option} takes a finite number of at least {least:g}")
+    return value
 
 
 def _print(result: object, as_json: bool) -> None:
