@@ -16,7 +16,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from autograph.errors import InputError, MathError
-from autograph.graph import Graph, Step, collector_paused
+from autograph.graph import (
+    BOTH,
+    CONSTANT_BOTH,
+    CONSTANT_FIRST,
+    CONSTANT_SECOND,
+    CONSTANT_UNARY,
+    FIRST,
+    SECOND,
+    UNARY,
+    Graph,
+    Step,
+    collector_paused,
+    reverse_steps,
+)
 from autograph.ops import ScalarMath
 
 _MATH_FAILURES = (ArithmeticError, ValueError)
@@ -156,51 +169,59 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
     size = len(inputs)
     plan = graph.plan
     if len(names) == len(graph.variables):
-        live, steps = plan.live, plan.steps
+        live, reverse = plan.live, plan.reverse_for(graph.output)
     else:
         live, steps = _restricted(graph, names)
+        reverse = reverse_steps(steps, live, graph.output)
 
-    # Adjoints start as None: a node gets a number when the output's gradient first
-    # reaches it, so nodes the output does not use, or that use no wrt variable, keep None.
-    adjoints: list[float | None] = [None] * size
-    if live[graph.output]:
+    # A node that needs an adjoint (it depends on a wrt variable, and the output depends
+    # on it) starts at 0.0; the others stay None. The steps are those nodes' only.
+    adjoints: list[float] = reverse.blank_adjoints.copy()  # type: ignore[assignment]
+    if adjoints[graph.output] is not None:
         adjoints[graph.output] = 1.0
     partials: list[tuple[float | None, ...]] = list(plan.blank_partials)
     m = ScalarMath
     node = -1
     try:
-        for node, a, b, partial_a, partial_b in reversed(steps):
+        # One short branch per node, the commonest kinds first; see graph.reverse_steps.
+        for kind, node, a, b, partial_a, partial_b, local in reversed(reverse.steps):
             adjoint = adjoints[node]
-            if adjoint is None:
-                continue
-            out = values[node]
-            if partial_b is None:  # one input needs a gradient: a unary op, or x*3
-                if b == -1:
-                    p = partial_a(m, values[a], out)  # type: ignore[misc]
-                    partials[node] = (p,)
-                elif b >= 0:
-                    p = partial_a(m, values[a], values[b], out)  # type: ignore[misc]
-                    partials[node] = (p, None)
-                else:
-                    partials[node] = _general_step(graph, values, adjoints, live, node, adjoint)
-                    continue
-                old = adjoints[a]
-                adjoints[a] = adjoint * p if old is None else old + adjoint * p
-            elif partial_a is None:  # 3*x
-                q = partial_b(m, values[a], values[b], out)
-                partials[node] = (None, q)
-                old = adjoints[b]
-                adjoints[b] = adjoint * q if old is None else old + adjoint * q
-            else:  # both inputs, as in x*y
+            if kind == BOTH:  # x*y
                 value_a = values[a]
                 value_b = values[b]
+                out = values[node]
                 p = partial_a(m, value_a, value_b, out)
                 q = partial_b(m, value_a, value_b, out)
                 partials[node] = (p, q)
-                old = adjoints[a]
-                adjoints[a] = adjoint * p if old is None else old + adjoint * p
-                old = adjoints[b]
-                adjoints[b] = adjoint * q if old is None else old + adjoint * q
+                adjoints[a] += adjoint * p
+                adjoints[b] += adjoint * q
+            elif kind == CONSTANT_BOTH:  # x + y
+                partials[node] = local
+                adjoints[a] += adjoint * partial_a
+                adjoints[b] += adjoint * partial_b
+            elif kind == UNARY:  # sin(x)
+                p = partial_a(m, values[a], values[node])
+                partials[node] = (p,)
+                adjoints[a] += adjoint * p
+            elif kind == CONSTANT_FIRST:  # x + 3
+                partials[node] = local
+                adjoints[a] += adjoint * partial_a
+            elif kind == FIRST:  # x*3
+                p = partial_a(m, values[a], values[b], values[node])
+                partials[node] = (p, None)
+                adjoints[a] += adjoint * p
+            elif kind == SECOND:  # 3*x
+                q = partial_b(m, values[a], values[b], values[node])
+                partials[node] = (None, q)
+                adjoints[b] += adjoint * q
+            elif kind == CONSTANT_SECOND:  # 3 + x
+                partials[node] = local
+                adjoints[b] += adjoint * partial_b
+            elif kind == CONSTANT_UNARY:  # -x
+                partials[node] = local
+                adjoints[a] += adjoint * partial_a
+            else:
+                partials[node] = _general_step(graph, values, adjoints, live, node, adjoint)
     except _MATH_FAILURES:
         failing = _failing_input(graph, values, live, node)
         raise _gradient_error(graph, values, node, failing) from None
@@ -210,7 +231,7 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
             adjoint = adjoints[node]
             if adjoint is not None and not math.isfinite(adjoint):
                 raise _gradient_error(graph, values, node, None)
-    return Backward(graph, values, names, adjoints, partials)
+    return Backward(graph, values, names, adjoints, partials)  # type: ignore[arg-type]
 
 
 def _restricted(graph: Graph, names: tuple[str, ...]) -> tuple[bytearray, list[Step]]:
@@ -220,10 +241,10 @@ def _restricted(graph: Graph, names: tuple[str, ...]) -> tuple[bytearray, list[S
         live[graph.variables[name]] = 1
     steps: list[Step] = []
     for node, a, b, partial_a, partial_b in graph.plan.steps:
-        if b == -2:
+        if b == -2:  # partial_a holds the inputs
             if any(live[arg] for arg in graph.inputs[node]):
                 live[node] = 1
-                steps.append((node, a, b, None, None))
+                steps.append((node, a, b, partial_a, None))
             continue
         live_a, live_b = live[a], b >= 0 and live[b]
         if live_a or live_b:
@@ -235,7 +256,7 @@ def _restricted(graph: Graph, names: tuple[str, ...]) -> tuple[bytearray, list[S
 def _general_step(
     graph: Graph,
     values: list[float],
-    adjoints: list[float | None],
+    adjoints: list[float],
     live: bytearray,
     node: int,
     adjoint: float,
@@ -248,8 +269,7 @@ def _general_step(
         if live[arg]:
             partial = graph.ops[node].partials[index](ScalarMath, *arg_values, values[node])
             local[index] = partial
-            old = adjoints[arg]
-            adjoints[arg] = adjoint * partial if old is None else old + adjoint * partial
+            adjoints[arg] += adjoint * partial
     return tuple(local)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from autograph import ops
 from autograph.errors import InputError, Span
@@ -98,13 +98,111 @@ class Graph:
 
 
 Step = tuple[int, int, int, "Partial | None", "Partial | None"]
-"""One reverse-pass record: node, first input, second input (-1 if none, -2 for
-an op of three or more inputs, whose inputs are read from the graph), and the
+"""One reverse-pass record: node, first input, second input (-1 if none), and the
 partial derivative to take with respect to each input (None where the input does
-not depend on a variable, so it needs no gradient)."""
+not depend on a variable, so it needs no gradient). An op of three or more inputs
+has -2 for its second input and its inputs in place of the first partial."""
 
 _FORWARD: dict[str, Callable[..., float]] = {}
 _BLANK: tuple[tuple[None, ...], ...] = ((), (None,), (None, None))
+
+# The kinds of reverse step, so the reverse loop runs one short branch per node.
+# A "constant" partial is one that reads none of its arguments (d(a+b)/da = 1).
+BOTH, FIRST, SECOND, UNARY, CONSTANT_BOTH, CONSTANT_FIRST, CONSTANT_SECOND, CONSTANT_UNARY = range(
+    8
+)
+GENERAL = 8
+"""An op of three or more inputs: the slow general path."""
+
+KindStep = tuple[int, int, int, int, Any, Any, Any]
+"""kind, node, first input, second input, partial (or constant) per input, and for the
+constant kinds the node's tuple of partials, shared by every run."""
+
+
+@dataclass(frozen=True, eq=False)
+class Reverse:
+    """What the reverse pass loops over, for one output and one set of variables."""
+
+    steps: list[KindStep]
+    """The steps of the nodes that need an adjoint, in topological order."""
+    blank_adjoints: list[float | None]
+    """0.0 for each node that needs an adjoint (it depends on a variable and the
+    output depends on it), None for the others."""
+
+
+def reverse_steps(steps: list[Step], live: bytearray, output: int) -> Reverse:
+    """Keep the steps the output needs, each tagged with its kind; constant partials evaluated."""
+    reached = bytearray(len(live))
+    reached[output] = live[output]
+    for node, a, b, partial_a, partial_b in reversed(steps):
+        if not reached[node]:
+            continue
+        if b == -2:  # partial_a holds the inputs
+            for arg in partial_a:  # type: ignore[union-attr]
+                if live[arg]:
+                    reached[arg] = 1
+            continue
+        if partial_a is not None:
+            reached[a] = 1
+        if partial_b is not None:
+            reached[b] = 1
+    kinded: list[KindStep] = []
+    step: KindStep
+    for node, a, b, partial_a, partial_b in steps:
+        if not reached[node]:
+            continue
+        if b == -2:
+            kinded.append((GENERAL, node, a, b, None, None, None))
+            continue
+        constant_a = _constant(partial_a) if partial_a is not None else None
+        constant_b = _constant(partial_b) if partial_b is not None else None
+        if b == -1:
+            if constant_a is not None:
+                kinded.append((CONSTANT_UNARY, node, a, b, constant_a, None, (constant_a,)))
+            else:
+                kinded.append((UNARY, node, a, b, partial_a, None, None))
+        elif partial_b is None:
+            if constant_a is not None:
+                step = (CONSTANT_FIRST, node, a, b, constant_a, None, (constant_a, None))
+                kinded.append(step)
+            else:
+                kinded.append((FIRST, node, a, b, partial_a, None, None))
+        elif partial_a is None:
+            if constant_b is not None:
+                step = (CONSTANT_SECOND, node, a, b, None, constant_b, (None, constant_b))
+                kinded.append(step)
+            else:
+                kinded.append((SECOND, node, a, b, None, partial_b, None))
+        elif constant_a is not None and constant_b is not None:
+            local = (constant_a, constant_b)
+            kinded.append((CONSTANT_BOTH, node, a, b, constant_a, constant_b, local))
+        else:
+            kinded.append((BOTH, node, a, b, partial_a, partial_b, None))
+    return Reverse(kinded, list(map(_ZERO_OR_NONE.__getitem__, reached)))
+
+
+_ZERO_OR_NONE: tuple[None, float] = (None, 0.0)
+_CONSTANTS: dict[Partial, float | None] = {}
+_CONSTANT_CODE = frozenset(
+    {"RESUME", "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST", "NOP", "CACHE", "EXTENDED_ARG"}
+)
+
+
+def _constant(partial: Partial) -> float | None:
+    """The value of a partial whose code only returns a constant (``lambda m, a, b, out: 1.0``)."""
+    if partial in _CONSTANTS:
+        return _CONSTANTS[partial]
+    import opcode
+
+    code = getattr(partial, "__code__", None)
+    value = None
+    if code is not None and not code.co_names and not code.co_freevars:
+        bytecode = code.co_code
+        if all(opcode.opname[op] in _CONSTANT_CODE for op in bytecode[::2]):
+            result = partial(*[0.0] * code.co_argcount)
+            value = float(result) if isinstance(result, int | float) else None
+    _CONSTANTS[partial] = value
+    return value
 
 
 @dataclass(eq=False)
@@ -127,6 +225,17 @@ class Plan:
     """Reverse-pass records of the live operation nodes, in topological order."""
     blank_partials: list[tuple[None, ...]] = field(default_factory=list)
     """Per node, a tuple of None per input: the reverse pass fills in a copy."""
+    reverse: Reverse | None = None
+    """The reverse steps for the graph's output and all its variables, once known."""
+
+    def reverse_for(self, output: int) -> Reverse:
+        """The reverse steps for ``output`` and every variable (made once, then kept)."""
+        if self.reverse is None or self.output != output:
+            self.reverse = reverse_steps(self.steps, self.live, output)
+            self.output = output
+        return self.reverse
+
+    output: int = -1
 
     def add(self, node: int, op: Op, args: tuple[int, ...], is_variable: bool = False) -> None:
         """Record node ``node`` (the next one), an ``op`` applied to ``args``."""
@@ -148,7 +257,7 @@ class Plan:
             self.seconds.append(-2)
             if any(live[arg] for arg in args):
                 live[node] = 1
-                self.steps.append((node, first, -2, None, None))
+                self.steps.append((node, first, -2, args, None))  # type: ignore[arg-type]
             return
         if len(args) == 1:
             self.firsts.append(first)
@@ -238,6 +347,7 @@ class _Builder:
         if not self.graph.statements:
             raise InputError("empty-program", "the program is empty", None, self.graph.source)
         self.graph.output = self.graph.statements[-1][1]
+        self.plan.reverse_for(self.graph.output)  # part of building: ready for any backward
         return (None, 0, 0)
 
     def assigning(self, entries: list[Entry]) -> None:

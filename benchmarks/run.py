@@ -1,0 +1,30 @@
+"""Every speed benchmark of issue 6 in one run: start-up, then throughput and memory by size.
+
+    python benchmarks/run.py [--quick]
+
+--quick stops at 10^5 nodes and runs fewer start-up rounds. PyTorch is timed
+when it is installed (it is not a dependency: ``pip install torch`` to compare).
+bench_data.py, for --data, is run on its own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv[1:]
+    startup = [sys.executable, str(HERE / "bench_startup.py"), "--rounds", "10" if quick else "20"]
+    scale = [sys.executable, str(HERE / "bench_scale.py")]
+    scale += ["--max", "100000", "--timeout", "20"] if quick else ["--timeout", "60"]
+    for command in (startup, scale):
+        subprocess.run(command, check=True)
+        print()
+
+
+if __name__ == "__main__":
+    main()
