@@ -75,6 +75,13 @@ def test_a_point_outside_the_domain_is_the_usual_domain_error() -> None:
     assert failure.value.kind == "domain"
 
 
+def test_a_derivative_formula_undefined_at_the_point_is_a_gradient_error() -> None:
+    with pytest.raises(autograph.MathError) as failure:
+        diff(autograph.parse("x^y"), ["y"], {"x": 0, "y": 2})  # x^y log(x) at x = 0
+    assert failure.value.kind == "gradient"
+    assert "x**y*log(x)" in failure.value.message
+
+
 def test_running_out_of_time_is_a_clean_timeout_error() -> None:
     lines = ["a0 = x"] + [f"a{i} = a{i - 1}*0.5 + sin(a{i - 1}) + y" for i in range(1, 16)]
     started = time.monotonic()

@@ -257,20 +257,16 @@ class Derivative:
     variable: str
     expression: Any
     """The SymPy expression."""
+    text: str
+    """SymPy's plain string: ``x*(b + w*x - y)``."""
+    latex: str
+    """The formula as LaTeX."""
+    pretty: str
+    """Pretty-printed for a terminal, with its name (and value): ``∂J/∂w = x⋅(b + w⋅x - y)``."""
     simplified: bool
     """False when the time budget ran out before simplification."""
     value: float | None = None
     """Its value at the ``at`` point, when one was given."""
-
-    @property
-    def text(self) -> str:
-        """SymPy's plain string: ``x*(b + w*x - y)``."""
-        return str(sp.sstr(self.expression))
-
-    @property
-    def latex(self) -> str:
-        """The formula as LaTeX."""
-        return str(sp.latex(self.expression))
 
 
 @dataclass(frozen=True)
@@ -280,6 +276,10 @@ class Derivatives:
     graph: Graph
     function: Any
     """The output as a SymPy expression."""
+    text: str
+    """The output as SymPy's plain string."""
+    latex: str
+    """The output as LaTeX."""
     derivatives: tuple[Derivative, ...]
     value: float | None = None
     """The output's value at the ``at`` point, when one was given."""
@@ -325,21 +325,58 @@ def diff(
     if at is not None:  # before simplifying, which may be cut short
         point = point_of(symbol, at)
         values = within_budget(budget, lambda: [numeric_value(d, point) for d in raw])
-        for name, number in zip(names, values, strict=True):
+        for name, number, derivative in zip(names, values, raw, strict=True):
             if number is None:
+                formula = sp.sstr(derivative)
+                formula = formula if len(formula) <= 60 else formula[:57] + "..."
                 raise MathError(
                     "gradient",
-                    f"the derivative with respect to {name} is not a finite real number here",
+                    f"the derivative with respect to {name}, {formula}, has no finite real "
+                    "value at this point",
                     variable=name,
                 )
-    results = []
-    for name, expression, number in zip(names, raw, values, strict=True):
+    # Simplifying may use the budget but a fifth of it, kept for printing the formulas.
+    simplifying = Budget(None if timeout is None else (budget.left() or 0) - timeout / 5)
+    simplified = []
+    for expression in raw:
         try:
-            simpler = within_budget(budget, partial(_simplify, expression))
-            results.append(Derivative(name, simpler, True, number))
+            simplified.append((within_budget(simplifying, partial(_simplify, expression)), True))
         except Exception:  # noqa: BLE001 - SymbolicLimit or a SymPy failure: keep it unsimplified
-            results.append(Derivative(name, expression, False, number))
-    return Derivatives(graph, function, tuple(results), value)
+            simplified.append((expression, False))
+    output = graph.statements[-1][0] or ""
+
+    def write() -> Derivatives:  # SymPy's printers recurse too
+        derivatives = tuple(
+            Derivative(
+                name,
+                expression,
+                sp.sstr(expression),
+                sp.latex(expression),
+                _pretty(f"∂{output}/∂{name} = ", expression, number),
+                done,
+                number,
+            )
+            for name, (expression, done), number in zip(names, simplified, values, strict=True)
+        )
+        return Derivatives(
+            graph, function, sp.sstr(function), sp.latex(function), derivatives, value
+        )
+
+    return within_budget(budget, write)
+
+
+def _pretty(label: str, expression: Any, value: float | None) -> str:
+    """``label`` and the expression pretty-printed (Unicode), then `` = value`` if given."""
+    from sympy.printing.pretty.pretty import PrettyPrinter
+    from sympy.printing.pretty.stringpict import prettyForm
+
+    from autograph.evaluate import format_number
+
+    printer = PrettyPrinter({"use_unicode": True, "wrap_line": False})
+    form = prettyForm(*prettyForm(label).right(printer._print(expression)))
+    if value is not None:
+        form = prettyForm(*form.right(f" = {format_number(value)}"))
+    return str(form.render(wrap_line=False))
 
 
 def _simplify(expression: Any) -> Any:
@@ -351,27 +388,11 @@ def _simplify(expression: Any) -> Any:
 
 
 def render(result: Derivatives) -> str:
-    """The derivatives pretty-printed for a terminal: ``∂J/∂w = x⋅(b + w⋅x - y)``."""
-    from sympy.printing.pretty.pretty import PrettyPrinter
-    from sympy.printing.pretty.stringpict import prettyForm
-
-    printer = PrettyPrinter({"use_unicode": True, "wrap_line": False})
-    output = result.output_name or ""
+    """The derivatives for a terminal, one pretty-printed block each."""
     blocks = []
     for derivative in result.derivatives:
-        form = prettyForm(
-            *prettyForm(f"∂{output}/∂{derivative.variable} = ").right(
-                printer._print(derivative.expression)
-            )
-        )
-        if derivative.value is not None:
-            from autograph.evaluate import format_number
-
-            form = prettyForm(*form.right(f" = {format_number(derivative.value)}"))
-        text = form.render(wrap_line=False)
-        if not derivative.simplified:
-            text += "\n(not simplified: the time budget ran out)"
-        blocks.append(text)
+        note = "" if derivative.simplified else "\n(not simplified: the time budget ran out)"
+        blocks.append(derivative.pretty + note)
     if not blocks:
         return "(no variables to differentiate)"
     separator = "\n\n" if any("\n" in block for block in blocks) else "\n"
@@ -382,7 +403,7 @@ def to_dict(result: Derivatives) -> dict[str, Any]:
     """The JSON form: the function and each derivative as SymPy's string and as LaTeX."""
     body: dict[str, Any] = {
         "output": result.output_name,
-        "function": {"expression": sp.sstr(result.function), "latex": sp.latex(result.function)},
+        "function": {"expression": result.text, "latex": result.latex},
     }
     if result.value is not None:
         body["value"] = result.value

@@ -189,7 +189,8 @@ def choose_referee(graph: Graph, wanted: str = "auto") -> tuple[Referee, str]:
             f"the formula is too big for SymPy: {_count(size)} terms with shared nodes written "
             f"out > {SYMPY_MAX_SIZE}"
         )
-    return "sympy", f"the formula is small enough for SymPy: {size} terms, depth {depth}"
+    terms = "1 term" if size == 1 else f"{size} terms"
+    return "sympy", f"the formula is small enough for SymPy: {terms}, depth {depth}"
 
 
 def tree_shape(graph: Graph) -> tuple[int, int]:
