@@ -24,6 +24,10 @@ from autograph.graph import (
     CONSTANT_UNARY,
     FIRST,
     SECOND,
+    SELECT_BOTH,
+    SELECT_FIRST,
+    SELECT_SECOND,
+    SELECT_UNARY,
     UNARY,
     Graph,
     Step,
@@ -186,12 +190,9 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
         # One short branch per node, the commonest kinds first; see graph.reverse_steps.
         for kind, node, a, b, partial_a, partial_b, local in reversed(reverse.steps):
             adjoint = adjoints[node]
-            if kind == BOTH:  # x*y
-                value_a = values[a]
-                value_b = values[b]
-                out = values[node]
-                p = partial_a(m, value_a, value_b, out)
-                q = partial_b(m, value_a, value_b, out)
+            if kind == SELECT_BOTH:  # x*y: the partials are the values of y and x
+                p = values[partial_a]
+                q = values[partial_b]
                 partials[node] = (p, q)
                 adjoints[a] += adjoint * p
                 adjoints[b] += adjoint * q
@@ -206,17 +207,38 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
             elif kind == CONSTANT_FIRST:  # x + 3
                 partials[node] = local
                 adjoints[a] += adjoint * partial_a
-            elif kind == FIRST:  # x*3
-                p = partial_a(m, values[a], values[b], values[node])
-                partials[node] = (p, None)
-                adjoints[a] += adjoint * p
-            elif kind == SECOND:  # 3*x
-                q = partial_b(m, values[a], values[b], values[node])
+            elif kind == SELECT_SECOND:  # 3*x
+                q = values[partial_b]
                 partials[node] = (None, q)
                 adjoints[b] += adjoint * q
+            elif kind == SELECT_FIRST:  # x*3
+                p = values[partial_a]
+                partials[node] = (p, None)
+                adjoints[a] += adjoint * p
             elif kind == CONSTANT_SECOND:  # 3 + x
                 partials[node] = local
                 adjoints[b] += adjoint * partial_b
+            elif kind == BOTH:  # x/y
+                value_a = values[a]
+                value_b = values[b]
+                out = values[node]
+                p = partial_a(m, value_a, value_b, out)
+                q = partial_b(m, value_a, value_b, out)
+                partials[node] = (p, q)
+                adjoints[a] += adjoint * p
+                adjoints[b] += adjoint * q
+            elif kind == FIRST:  # x^3
+                p = partial_a(m, values[a], values[b], values[node])
+                partials[node] = (p, None)
+                adjoints[a] += adjoint * p
+            elif kind == SECOND:  # 3^x
+                q = partial_b(m, values[a], values[b], values[node])
+                partials[node] = (None, q)
+                adjoints[b] += adjoint * q
+            elif kind == SELECT_UNARY:  # exp(x)
+                p = values[partial_a]
+                partials[node] = (p,)
+                adjoints[a] += adjoint * p
             elif kind == CONSTANT_UNARY:  # -x
                 partials[node] = local
                 adjoints[a] += adjoint * partial_a

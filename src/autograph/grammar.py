@@ -1,8 +1,9 @@
 """The parser of autograph's language: Lark's LALR tables, driven by a small loop.
 
 The grammar lives in ``grammars/autograph.lark``. Lark turns it into LALR parse
-tables once; they are cached on disk as JSON beside this module, so a warm
-start does not import Lark at all. ``parse`` then runs a plain shift-reduce
+tables once; they are cached on disk as JSON (in ``__pycache__`` beside this
+module, or in the user's cache directory), so a warm start does not import Lark
+at all. ``parse`` then runs a plain shift-reduce
 loop over those tables with one regular expression for the tokens, and calls
 a handler per rule instead of building a parse tree: nothing is walked by
 recursion, and no tree is ever held in memory.
@@ -42,8 +43,15 @@ _GRAMMAR_PLACES = (
     _HERE / "grammars" / "autograph.lark",  # installed wheel
     _HERE.parents[1] / "grammars" / "autograph.lark",  # source checkout, editable install
 )
-_CACHE = _HERE / "__pycache__" / "autograph-lalr.json"
+_CACHE_NAME = "autograph-lalr.json"
 _CACHE_FORMAT = 1
+
+
+def _cache_places() -> list[Path]:
+    """Beside the bytecode, as Python caches it; else in the user's cache directory."""
+    user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return [_HERE / "__pycache__" / _CACHE_NAME, Path(user) / "autograph" / _CACHE_NAME]
+
 
 # What a rule does on reduce (see the module docstring).
 PASS, CONTAIN, COLLECT, CALL = 0, 1, 2, 3
@@ -98,12 +106,13 @@ class Tables:
 def tables() -> Tables:
     """The LALR tables, from the on-disk cache when it matches the grammar, else from Lark."""
     text = grammar_path().read_text(encoding="utf-8")
-    try:
-        data = json.loads(_CACHE.read_text(encoding="utf-8"))
-        if data.get("format") == _CACHE_FORMAT and data.get("grammar") == text:
-            return _from_json(data)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    for place in _cache_places():
+        try:
+            data = json.loads(place.read_text(encoding="utf-8"))
+            if data.get("format") == _CACHE_FORMAT and data.get("grammar") == text:
+                return _from_json(data)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # no cache, or not one of ours: build the tables afresh
     built = _from_lark(text)
     _save(built, text)
     return built
@@ -124,24 +133,28 @@ def _from_json(data: dict[str, Any]) -> Tables:
 
 
 def _save(built: Tables, text: str) -> None:
-    """Write the cache atomically; a read-only install just rebuilds the tables next time."""
-    data = {
-        "format": _CACHE_FORMAT,
-        "grammar": text,
-        "actions": built.actions,
-        "rules": built.rules,
-        "start": built.start,
-        "end": built.end,
-        "terminals": built.terminals,
-        "ignore": sorted(built.ignore),
-    }
-    partial = _CACHE.with_name(f"{_CACHE.name}.{os.getpid()}")
-    try:
-        _CACHE.parent.mkdir(exist_ok=True)
-        partial.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(partial, _CACHE)
-    except OSError:
-        partial.unlink(missing_ok=True)
+    """Write the cache atomically, in the first place that allows it (or nowhere)."""
+    data = json.dumps(
+        {
+            "format": _CACHE_FORMAT,
+            "grammar": text,
+            "actions": built.actions,
+            "rules": built.rules,
+            "start": built.start,
+            "end": built.end,
+            "terminals": built.terminals,
+            "ignore": sorted(built.ignore),
+        }
+    )
+    for place in _cache_places():
+        partial = place.with_name(f"{place.name}.{os.getpid()}")
+        try:
+            place.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(data, encoding="utf-8")
+            os.replace(partial, place)
+            return
+        except OSError:
+            partial.unlink(missing_ok=True)
 
 
 def _from_lark(text: str) -> Tables:

@@ -107,16 +107,18 @@ _FORWARD: dict[str, Callable[..., float]] = {}
 _BLANK: tuple[tuple[None, ...], ...] = ((), (None,), (None, None))
 
 # The kinds of reverse step, so the reverse loop runs one short branch per node.
-# A "constant" partial is one that reads none of its arguments (d(a+b)/da = 1).
-BOTH, FIRST, SECOND, UNARY, CONSTANT_BOTH, CONSTANT_FIRST, CONSTANT_SECOND, CONSTANT_UNARY = range(
-    8
-)
-GENERAL = 8
+# A "constant" partial reads none of its arguments (d(a+b)/da = 1); a "select" partial
+# is the value of an input or of the node itself (d(a*b)/da = b, d(exp a)/da = exp a).
+BOTH, FIRST, SECOND, UNARY = 0, 1, 2, 3
+CONSTANT_BOTH, CONSTANT_FIRST, CONSTANT_SECOND, CONSTANT_UNARY = 4, 5, 6, 7
+SELECT_BOTH, SELECT_FIRST, SELECT_SECOND, SELECT_UNARY = 8, 9, 10, 11
+GENERAL = 12
 """An op of three or more inputs: the slow general path."""
 
 KindStep = tuple[int, int, int, int, Any, Any, Any]
-"""kind, node, first input, second input, partial (or constant) per input, and for the
-constant kinds the node's tuple of partials, shared by every run."""
+"""kind, node, first input, second input; per input its partial (a function, a constant,
+or the node whose value it is); and for the constant kinds the node's tuple of partials,
+shared by every run."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,62 +149,89 @@ def reverse_steps(steps: list[Step], live: bytearray, output: int) -> Reverse:
         if partial_b is not None:
             reached[b] = 1
     kinded: list[KindStep] = []
-    step: KindStep
     for node, a, b, partial_a, partial_b in steps:
         if not reached[node]:
             continue
         if b == -2:
             kinded.append((GENERAL, node, a, b, None, None, None))
             continue
-        constant_a = _constant(partial_a) if partial_a is not None else None
-        constant_b = _constant(partial_b) if partial_b is not None else None
+        inputs = (a, node) if b == -1 else (a, b, node)
+        shape_a = _shape(partial_a, inputs) if partial_a is not None else None
+        shape_b = _shape(partial_b, inputs) if partial_b is not None else None
         if b == -1:
-            if constant_a is not None:
-                kinded.append((CONSTANT_UNARY, node, a, b, constant_a, None, (constant_a,)))
-            else:
-                kinded.append((UNARY, node, a, b, partial_a, None, None))
-        elif partial_b is None:
-            if constant_a is not None:
-                step = (CONSTANT_FIRST, node, a, b, constant_a, None, (constant_a, None))
-                kinded.append(step)
-            else:
-                kinded.append((FIRST, node, a, b, partial_a, None, None))
-        elif partial_a is None:
-            if constant_b is not None:
-                step = (CONSTANT_SECOND, node, a, b, None, constant_b, (None, constant_b))
-                kinded.append(step)
-            else:
-                kinded.append((SECOND, node, a, b, None, partial_b, None))
-        elif constant_a is not None and constant_b is not None:
-            local = (constant_a, constant_b)
-            kinded.append((CONSTANT_BOTH, node, a, b, constant_a, constant_b, local))
+            kinded.append(_one(UNARY, node, a, b, shape_a, 0, 1))  # type: ignore[arg-type]
+        elif shape_b is None:
+            kinded.append(_one(FIRST, node, a, b, shape_a, 0, 2))  # type: ignore[arg-type]
+        elif shape_a is None:
+            kinded.append(_one(SECOND, node, a, b, shape_b, 1, 2))
+        elif shape_a[0] == shape_b[0] == CONSTANT:
+            local = (shape_a[1], shape_b[1])
+            kinded.append((CONSTANT_BOTH, node, a, b, shape_a[1], shape_b[1], local))
+        elif shape_a[0] == shape_b[0] == SELECT:
+            kinded.append((SELECT_BOTH, node, a, b, shape_a[1], shape_b[1], None))
         else:
             kinded.append((BOTH, node, a, b, partial_a, partial_b, None))
     return Reverse(kinded, list(map(_ZERO_OR_NONE.__getitem__, reached)))
 
 
+def _one(
+    kind: int, node: int, a: int, b: int, shape: tuple[int, Any], position: int, size: int
+) -> KindStep:
+    """The step of a node with one input that needs a gradient, at ``position`` of ``size``."""
+    how, what = shape
+    local: tuple[float | None, ...] | None = None
+    if how == CONSTANT:
+        local = tuple(what if i == position else None for i in range(size))
+        kind = {UNARY: CONSTANT_UNARY, FIRST: CONSTANT_FIRST, SECOND: CONSTANT_SECOND}[kind]
+    elif how == SELECT:
+        kind = {UNARY: SELECT_UNARY, FIRST: SELECT_FIRST, SECOND: SELECT_SECOND}[kind]
+    first, second = (what, None) if position == 0 else (None, what)
+    return (kind, node, a, b, first, second, local)
+
+
 _ZERO_OR_NONE: tuple[None, float] = (None, 0.0)
-_CONSTANTS: dict[Partial, float | None] = {}
-_CONSTANT_CODE = frozenset(
-    {"RESUME", "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST", "NOP", "CACHE", "EXTENDED_ARG"}
-)
+CONSTANT, SELECT, CALL = 0, 1, 2
+_SHAPES: dict[Partial, tuple[int, Any]] = {}
+_PLAIN = frozenset({"RESUME", "NOP", "CACHE"})
 
 
-def _constant(partial: Partial) -> float | None:
-    """The value of a partial whose code only returns a constant (``lambda m, a, b, out: 1.0``)."""
-    if partial in _CONSTANTS:
-        return _CONSTANTS[partial]
+def _shape(partial: Partial, inputs: tuple[int, ...]) -> tuple[int, Any]:
+    """How a partial can be had without calling it, for a node with ``inputs`` (then itself).
+
+    ``(CONSTANT, value)`` for a partial whose code only returns a constant (d(a+b)/da = 1),
+    ``(SELECT, node)`` for one that returns an argument (d(a*b)/da = b: the node of b),
+    ``(CALL, partial)`` otherwise. The op table stays the one source of every number.
+    """
+    shape = _SHAPES.get(partial)
+    if shape is None:
+        shape = _SHAPES[partial] = _read(partial)
+    if shape[0] == SELECT:
+        return (SELECT, inputs[shape[1] - 1])  # argument 0 is the math backend
+    if shape[0] == CALL:
+        return (CALL, partial)
+    return shape
+
+
+def _read(partial: Partial) -> tuple[int, Any]:
+    """Read a partial's bytecode: a constant, an argument (by position), or neither."""
     import opcode
 
     code = getattr(partial, "__code__", None)
-    value = None
-    if code is not None and not code.co_names and not code.co_freevars:
-        bytecode = code.co_code
-        if all(opcode.opname[op] in _CONSTANT_CODE for op in bytecode[::2]):
-            result = partial(*[0.0] * code.co_argcount)
-            value = float(result) if isinstance(result, int | float) else None
-    _CONSTANTS[partial] = value
-    return value
+    if code is None or code.co_names or code.co_freevars:
+        return (CALL, None)
+    body = [
+        (opcode.opname[op], argument)
+        for op, argument in zip(code.co_code[::2], code.co_code[1::2], strict=True)
+        if opcode.opname[op] not in _PLAIN
+    ]
+    names = [name for name, _ in body]
+    if names in (["LOAD_CONST", "RETURN_VALUE"], ["RETURN_CONST"]):
+        result = partial(*[0.0] * code.co_argcount)
+        if isinstance(result, int | float):
+            return (CONSTANT, float(result))
+    if names == ["LOAD_FAST", "RETURN_VALUE"] and 1 <= body[0][1] < code.co_argcount:
+        return (SELECT, body[0][1])
+    return (CALL, None)
 
 
 @dataclass(eq=False)
