@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from autograph.errors import InputError, MathError
-from autograph.graph import (
+from autograph.graph import Graph, collector_paused
+from autograph.ops import ScalarMath
+from autograph.plan import (
     BOTH,
     CONSTANT_BOTH,
     CONSTANT_FIRST,
@@ -29,12 +31,9 @@ from autograph.graph import (
     SELECT_SECOND,
     SELECT_UNARY,
     UNARY,
-    Graph,
     Step,
-    collector_paused,
     reverse_steps,
 )
-from autograph.ops import ScalarMath
 
 _MATH_FAILURES = (ArithmeticError, ValueError)
 
