@@ -4,17 +4,20 @@ A program is drawn statement by statement. Each operation applies a random op
 of the op table (operators, functions, aliases, ``^`` and ``**``) to random
 earlier pieces: this statement's subexpressions, assigned names, free
 variables, numbers written in several ways. Values are tracked while drawing,
-so every operation is applied inside its domain, away from its kinks, with a
-finite derivative; an operation that would not be is applied to ``sigmoid`` of
-its first input instead, or becomes a negation or an addition. Names are reassigned, and a
-variable can be assigned after it was used, so shared nodes and reassignment
-are everywhere. The last statement adds, subtracts or multiplies every assigned
-name, so the output depends on most of the program.
+so every operation is applied inside its domain, away from its kinks, with
+finite local derivatives not too near 0 (far out on sigmoid's and tanh's tails
+float64 loses their digits: see test_referee.py). An operation that would not
+be is applied to ``sigmoid`` of its first input instead, or becomes a negation
+or an addition. Names are reassigned, and a variable can be assigned after it
+was used, so shared nodes and reassignment are everywhere. The last statement
+adds, subtracts or multiplies every assigned name, so the output depends on
+most of the program.
 
 For each program and point: the forward value agrees with SymPy's evaluation of
-the graph's formula; reverse mode agrees with SymPy's derivative, with the
-numeric referee, and (where a float64 finite difference can be trusted) with a
-finite difference; and the printer's program text parses back to the same graph.
+the graph's formula; at points where float64 computes every node accurately,
+reverse mode agrees with SymPy's derivative, with the numeric referee, and
+(where a float64 finite difference can be trusted) with a finite difference;
+and the printer's program text parses back to the same graph.
 
 The runs are derandomized, so every CI run draws the same examples.
 """
@@ -25,13 +28,13 @@ import math
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import autograph
 from autograph import printer, symbolic
 from autograph.ops import BY_NAME, OPS, Op, ScalarMath
-from autograph.referee import check
+from autograph.referee import check, numeric
 from autograph.referee.kinks import SWITCHES
 
 VARIABLES = ("x", "y", "z")
@@ -75,6 +78,8 @@ def apply(op: Op, args: list[Piece]) -> float | None:
         return None
     if op.name in SWITCHES and abs(SWITCHES[op.name](*values)) < KINK_MARGIN:
         return None
+    if op.name not in SWITCHES and any(abs(p) < 1e-6 for p in partials):
+        return None  # far out on sigmoid's and tanh's tails their partials lose digits
     return out
 
 
@@ -161,10 +166,19 @@ def close(a: float, b: float, rel: float, scale: float) -> bool:
     return abs(a - b) <= rel * max(abs(a), abs(b), scale)
 
 
-def float_difference(graph: autograph.Graph, at: dict[str, float], name: str, h: float) -> float:
+def float_difference(
+    graph: autograph.Graph, at: dict[str, float], name: str, h: float
+) -> tuple[float, float]:
+    """A float64 central difference, and a generous bound on its rounding noise."""
     up = autograph.forward(graph, {**at, name: at[name] + h}).value
     down = autograph.forward(graph, {**at, name: at[name] - h}).value
-    return (up - down) / (2 * h)
+    return (up - down) / (2 * h), 1e-13 * max(abs(up), abs(down)) / h
+
+
+def well_conditioned(graph: autograph.Graph, at: dict[str, float]) -> bool:
+    """Every float64 node value is within 1e-10 of its exact value (no x + 1 - 1 for tiny x)."""
+    values = autograph.forward(graph, at).values
+    return max(numeric.rounding_errors(graph, at, values, numeric.Deadline(None))) <= 1e-10
 
 
 @FAST
@@ -185,6 +199,7 @@ def test_forward_values_agree_with_sympy_evaluating_the_formula(program) -> None
 @given(programs())
 def test_reverse_mode_agrees_with_sympy_mpmath_and_finite_differences(program) -> None:
     graph, at = graph_and_point(*program)
+    assume(well_conditioned(graph, at))  # else float64 itself is off, and the referees say so
     by_sympy = check(graph, at, tol=1e-9, referee="sympy", timeout=None)
     assert by_sympy.referee == "sympy", by_sympy.reason
     assert by_sympy.agrees, by_sympy.disagreements
@@ -194,13 +209,13 @@ def test_reverse_mode_agrees_with_sympy_mpmath_and_finite_differences(program) -
     for v in by_sympy.variables:
         h = 1e-5 * max(1.0, abs(at[v.variable]))
         try:
-            coarse = float_difference(graph, at, v.variable, h)
-            fine = float_difference(graph, at, v.variable, h / 4)
+            coarse, _ = float_difference(graph, at, v.variable, h)
+            fine, noise = float_difference(graph, at, v.variable, h / 4)
         except autograph.MathError:
             continue  # a step left the domain
         if not close(coarse, fine, 1e-5, scale):
             continue  # the difference quotient has not settled: a kink or a steep curve nearby
-        assert close(v.reverse_mode, fine, 1e-4, scale), (v, coarse, fine)
+        assert abs(v.reverse_mode - fine) <= 1e-4 * max(abs(fine), scale) + noise, (v, fine)
 
 
 @settings(FAST, max_examples=300)

@@ -9,12 +9,12 @@ arithmetic, see :mod:`autograph.referee.numeric`), whose work is linear in the
 graph. The check says which one it used and why.
 
 Reverse mode and the referee agree when they differ by at most ``tol`` relative
-to the largest of the two and of the magnitude of the terms reverse mode added
-up for that variable (so a derivative that is 0 after cancellation is not
-failed for a rounding error of 1e-17), plus the numeric referee's bound on its
-own rounding error. At a kink (relu or abs at 0, a tie in max or min) the
-referees legitimately differ; the check says so instead of reporting a
-disagreement.
+to the largest of the two and of the derivative's *magnitude*: the reverse pass
+run on absolute values, the sum over all paths of |product of local partials|
+(so a derivative that cancels to 0 is not failed for a rounding error of
+1e-17), plus the numeric referee's bound on its own error. At a kink (relu or
+abs at 0, a tie in max or min) the referees legitimately differ; the check says
+so instead of reporting a disagreement.
 """
 
 from __future__ import annotations
@@ -98,6 +98,9 @@ class Check:
     """Why this referee: the formula's size, or what stopped SymPy."""
     tolerance: float
     variables: tuple[VariableCheck, ...]
+    rounding: tuple[int, float] | None = None
+    """When they disagree: the node whose float64 value is furthest from its exact value,
+    and its relative error, if that exceeds the tolerance (the disagreement may be rounding)."""
 
     @property
     def agrees(self) -> bool:
@@ -161,7 +164,7 @@ def check(
         used.update(dict.fromkeys(missing, "mpmath"))
 
     kinks = kinks_hit(graph, result.values, result.adjoints, names)
-    scales = _contribution_scales(result)
+    scales = _magnitudes(result)
     variables = []
     for name in names:
         reverse = result.gradient[name]
@@ -172,7 +175,14 @@ def check(
                 name, reverse, value, used[name], finite[name], agrees, tuple(kinks[name]), error
             )
         )
-    return Check(result, chosen, reason, tol, tuple(variables))
+    checked = Check(result, chosen, reason, tol, tuple(variables))
+    if checked.agrees:
+        return checked
+    rounding = numeric.rounding_errors(graph, at, result.values, numeric.Deadline(timeout))
+    worst = max(range(len(rounding)), key=rounding.__getitem__)
+    if rounding[worst] <= tol:
+        return checked
+    return Check(result, chosen, reason, tol, tuple(variables), (worst, rounding[worst]))
 
 
 def choose_referee(graph: Graph, wanted: str = "auto") -> tuple[Referee, str]:
@@ -227,19 +237,19 @@ def float_central_difference(graph: Graph, at: Mapping[str, float], name: str) -
     return difference if math.isfinite(difference) else None
 
 
-def _contribution_scales(result: Backward) -> dict[str, float]:
-    """Per variable, the sum of |adjoint x local partial| over the paths that reach it."""
+def _magnitudes(result: Backward) -> dict[str, float]:
+    """Per variable, the reverse pass run on absolute values: the sum over every path to the
+    output of |product of local partials|. Rounding in reverse mode is relative to this, so a
+    derivative that cancels to 0 on the way is judged against the size of what cancelled."""
     graph = result.graph
-    nodes = {graph.variables[name]: name for name in result.wrt}
-    scales = dict.fromkeys(result.wrt, 0.0)
-    for node, args in enumerate(graph.inputs):
-        adjoint = result.adjoints[node]
-        if adjoint is None:
-            continue
-        for arg, partial in zip(args, result.partials[node], strict=True):
-            if arg in nodes and partial is not None:
-                scales[nodes[arg]] += abs(adjoint * partial)
-    return scales
+    magnitude = [0.0] * len(graph.ops)
+    magnitude[graph.output] = 1.0
+    for node in range(graph.output, -1, -1):
+        if magnitude[node]:
+            for arg, partial in zip(graph.inputs[node], result.partials[node], strict=True):
+                if partial is not None:
+                    magnitude[arg] += magnitude[node] * abs(partial)
+    return {name: magnitude[graph.variables[name]] for name in result.wrt}
 
 
 def _close(reverse: float, referee: float, tol: float, scale: float, error: float) -> bool:

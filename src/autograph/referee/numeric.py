@@ -4,15 +4,15 @@ SymPy needs a formula, and a formula can be exponentially bigger than its
 graph; this referee never builds one. It runs the graph's forward pass with
 mpmath, each op by the function of the same name in :class:`MpMath` (a math
 backend like ``ScalarMath``, written independently of the op table's partials),
-and estimates each derivative as (f(x + h) - f(x - h)) / 2h, h = 2^-70 |x|
-(2^-70 at 0). At 50 digits the quotient's rounding error is about 1e-29 of f
-and its truncation error about h^2 times the third derivative: far below any
-tolerance a float64 result is checked against. When fewer than 20 digits of
-f(x + h) - f(x - h) stand above the rounding noise, it is computed again at
-twice the digits (up to three times), and the noise left is reported as the
-estimate's error. Near a kink of relu, abs, max or min, the difference is taken
-on the point's side of it. Work is linear in the graph, per variable, and
-nothing recurses.
+and estimates each derivative by central differences, (f(x + h) - f(x - h)) / 2h
+with h = 2^-70 |x| (2^-70 at 0) and with h/2, combined by Richardson
+extrapolation; the two quotients' difference bounds the truncation error. At
+50 digits the rounding error is about 1e-29 of f / x. When fewer than 20 digits
+of f(x + h) - f(x - h) stand above the rounding noise, it is all computed again
+at twice the digits (up to three times). The truncation and rounding bounds
+are reported as the estimate's error. Near a kink of relu, abs, max or min,
+the differences are taken on the point's side of it. Work is linear in the
+graph, per variable, and nothing recurses.
 
 Central differences rather than the complex step: they need no analytic
 continuation, so relu, abs, max and min work too (away from their kinks), with
@@ -147,6 +147,29 @@ class Estimate(NamedTuple):
     error: float
 
 
+def rounding_errors(
+    graph: Graph, at: Mapping[str, float], values: Sequence[float], deadline: Deadline
+) -> list[float]:
+    """Per node, how far its float64 value is from the 50-digit one, relative to the larger.
+
+    Large where float64 lost a value to cancellation (x + 1 - 1 for a tiny x):
+    a derivative computed from such values can disagree with any exact referee.
+    """
+    # Enough digits that adding the smallest input to the largest loses nothing.
+    inputs = [abs(v) for v in [*at.values(), *graph.constants] if v]
+    spread = math.log10(max(inputs)) - math.log10(min(inputs)) if inputs else 0.0
+    with ctx.workdps(DIGITS + min(1000, int(spread))):
+        try:
+            exact = _Evaluator(graph, at, deadline).base
+        except _FAILURES:
+            return [0.0] * len(values)
+        errors = []
+        for value, reference in zip(values, exact, strict=True):
+            scale = max(abs(value), abs(reference))
+            errors.append(0.0 if scale == 0 else float(abs(value - reference) / scale))
+        return errors
+
+
 def derivatives(
     graph: Graph, at: Mapping[str, float], names: Sequence[str], deadline: Deadline
 ) -> dict[str, Estimate | None]:
@@ -160,9 +183,11 @@ def derivatives(
 
 
 def _derivative(evaluator: _Evaluator, variable: int) -> Estimate | None:
-    """A central difference, at more digits while too few of them survive the subtraction.
+    """Central differences with steps h and h/2, combined by Richardson extrapolation.
 
-    One-sided, on the point's side, when a step would cross a kink the point is near.
+    The two quotients' difference bounds the truncation error; their rounding
+    noise is added. Recomputed at more digits while too few survive the
+    subtraction f(x + h) - f(x - h).
     """
     graph = evaluator.graph
     order = _downstream(graph, variable)
@@ -173,28 +198,46 @@ def _derivative(evaluator: _Evaluator, variable: int) -> Estimate | None:
     # As many more digits as x is small: f(x + h) - f(x - h) is about f' h.
     digits = DIGITS + (int(-ctx.floor(ctx.log10(size))) if 0 < size < 1 else 0)
     try:
-        here = tuple(side(graph, k, evaluator.base) for k in evaluator.kinks)
         for _ in range(4):
             with ctx.workdps(digits):
-                up, up_sides = evaluator.nudged(variable, step, order)
-                down, down_sides = evaluator.nudged(variable, -step, order)
-                width = 2 * step
-                if (up_sides == here) != (down_sides == here):
-                    # x is nearer than h to a kink: difference on x's side of it only
-                    centre, _ = evaluator.nudged(variable, ctx.zero, order)
-                    up, down = (up, centre) if up_sides == here else (centre, down)
-                    width = step
-                difference = up - down
-                noise = max(abs(up), abs(down)) * ctx.mpf(10) ** (5 - digits)
-            if abs(difference) > noise * 10**20:  # 20 digits stand above the rounding noise
-                break
+                coarse = _quotient(evaluator, variable, order, step)
+                fine = _quotient(evaluator, variable, order, step / 2)
+            if all(q.difference > q.noise * 10**20 for q in (coarse, fine)):
+                break  # 20 digits of each difference stand above the rounding noise
             digits *= 2
     except _FAILURES:
         return None
-    if not isinstance(difference, ctx.mpf):
+    # Richardson: the error of a central quotient goes as h^2, of a one-sided one as h.
+    power = 2 if coarse.central and fine.central else 1
+    value = fine.value + (fine.value - coarse.value) / (2**power - 1)
+    error = abs(fine.value - coarse.value) + (coarse.noise + fine.noise) / step
+    if not isinstance(value, ctx.mpf):
         return None
-    value, error = float(difference / width), float(noise / width)
-    return Estimate(value, error) if math.isfinite(value) and math.isfinite(error) else None
+    estimate = Estimate(float(value), float(error))
+    return estimate if math.isfinite(estimate.value) and math.isfinite(estimate.error) else None
+
+
+class _Quotient(NamedTuple):
+    value: Any
+    difference: Any
+    noise: Any
+    central: bool
+
+
+def _quotient(evaluator: _Evaluator, variable: int, order: list[int], step: Any) -> _Quotient:
+    """(f(x + h) - f(x - h)) / 2h; one-sided, on x's side, when x is nearer than h to a kink."""
+    graph = evaluator.graph
+    here = tuple(side(graph, k, evaluator.base) for k in evaluator.kinks)
+    up, up_sides = evaluator.nudged(variable, step, order)
+    down, down_sides = evaluator.nudged(variable, -step, order)
+    width, central = 2 * step, True
+    if (up_sides == here) != (down_sides == here):
+        centre, _ = evaluator.nudged(variable, ctx.zero, order)
+        up, down = (up, centre) if up_sides == here else (centre, down)
+        width, central = step, False
+    difference = up - down
+    noise = max(abs(up), abs(down)) * ctx.mpf(10) ** (5 - ctx.dps)
+    return _Quotient(difference / width, abs(difference), noise, central)
 
 
 def _downstream(graph: Graph, variable: int) -> list[int]:

@@ -25,7 +25,15 @@ def to_dict(check: Check) -> dict[str, Any]:
         "tolerance": check.tolerance,
         "agrees": check.agrees,
         "variables": {v.variable: _variable_dict(v) for v in check.variables},
+        "rounding": _rounding_dict(check),
     }
+
+
+def _rounding_dict(check: Check) -> dict[str, Any] | None:
+    if check.rounding is None:
+        return None
+    node, error = check.rounding
+    return {"node": node, "text": check.result.graph.text(node), "relative_error": error}
 
 
 def _variable_dict(v: VariableCheck) -> dict[str, Any]:
@@ -61,6 +69,8 @@ def print_check(check: Check, console: Console | None = None) -> None:
         console.print(f"{label}      {kink}", soft_wrap=True, highlight=False)
     if any(v.excused for v in check.variables):
         console.print(f"          {KINK_NOTE}", soft_wrap=True, highlight=False)
+    if check.rounding is not None:
+        console.print(f"[bold]rounding[/]  {rounding_note(check)}", soft_wrap=True, highlight=False)
     console.print()
     console.print(f"[bold]verdict[/]   {verdict(check)}", soft_wrap=True, highlight=False)
 
@@ -70,7 +80,7 @@ def _table(check: Check, output: str) -> Table:
     table.add_column("")
     referee = "SymPy" if check.referee == "sympy" else "mpmath"
     for title in ("reverse mode", referee, "finite diff.", "rev − ref", "rev − fd"):
-        table.add_column(title, justify="right")
+        table.add_column(title, justify="right", overflow="fold")
     table.add_column("")
     for v in check.variables:
         status = (
@@ -80,7 +90,7 @@ def _table(check: Check, output: str) -> Table:
             if v.excused
             else Text("DISAGREES", style="bold red")
         )
-        value = "—" if v.referee is None else format_number(v.referee)
+        value = _short(v.referee, ".12g")
         if v.referee_name != check.referee:
             value += f" ({v.referee_name})"
         table.add_row(
@@ -115,6 +125,18 @@ def verdict(check: Check) -> str:
     return f"reverse mode and {referee} agree within the relative tolerance {tolerance}"
 
 
+def rounding_note(check: Check) -> str:
+    """Where float64 itself lost accuracy, which may explain a disagreement."""
+    if check.rounding is None:
+        return ""
+    node, error = check.rounding
+    return (
+        f"float64 loses accuracy here: `{check.result.graph.text(node)}` is off by a relative "
+        f"{error:.2g} from its exact value, so the disagreement may be rounding (an "
+        "ill-conditioned point) rather than a wrong derivative"
+    )
+
+
 def disagreement(check: Check) -> MathError:
     """The error (exit 1) for a check where reverse mode and the referee disagree."""
     output = check.result.graph.names[check.result.graph.output]
@@ -129,9 +151,10 @@ def disagreement(check: Check) -> MathError:
                 f"referee {format_number(v.referee)}, relative difference "
                 f"{v.relative_difference:.2g})"
             )
+    note = f"; {rounding_note(check)}" if check.rounding is not None else ""
     return MathError(
         "check-failed",
         f"reverse mode and {referee} disagree beyond the relative tolerance "
-        f"{check.tolerance:g} on " + "; ".join(parts),
+        f"{check.tolerance:g} on " + "; ".join(parts) + note,
         variables=[v.variable for v in check.disagreements],
     )
