@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.console import Console
@@ -37,7 +38,7 @@ def _rounding_dict(check: Check) -> dict[str, Any] | None:
 
 
 def _variable_dict(v: VariableCheck) -> dict[str, Any]:
-    return {
+    entry = {
         "reverse_mode": v.reverse_mode,
         "referee": v.referee,
         "referee_name": v.referee_name,
@@ -49,6 +50,12 @@ def _variable_dict(v: VariableCheck) -> dict[str, Any]:
         "agrees": v.agrees,
         "kinks": list(v.kinks),
     }
+    # A difference of two numbers near the float64 limit can overflow: strict JSON has no inf.
+    return {key: _finite(value) for key, value in entry.items()}
+
+
+def _finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def print_check(check: Check, console: Console | None = None) -> None:
