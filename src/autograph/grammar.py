@@ -252,6 +252,8 @@ def parse(
                 )
             terminal = found.lastgroup
             start, position = position, found.end()
+            if position == start:  # a terminal that matches nothing would loop forever
+                raise InputError("syntax", "unexpected empty token", Span(start, start + 1), source)
             if terminal in ignore:
                 continue
             if terminal == "_NL":
