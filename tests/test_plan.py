@@ -102,3 +102,12 @@ def test_the_reverse_pass_matches_the_textbook_one_for_any_program_and_wrt(
         assert (mine is None) == (theirs is None)
         assert mine is None or math.isclose(mine, theirs, rel_tol=1e-12, abs_tol=1e-300)
     assert fast.partials == partials
+
+
+@pytest.mark.parametrize("source", ["-((0)); -((0))", "-3; -3; x*-3", "-x; -(2); x - -2"])
+def test_a_negated_literal_taken_back_leaves_no_trace_in_the_passes_lists(source: str) -> None:
+    graph = autograph.parse(source)
+    at = dict.fromkeys(graph.variables, 1.5)
+    result = autograph.backward(graph, at)
+    assert len(result.adjoints) == len(result.partials) == len(graph)
+    assert len(graph.plan.live) == len(graph)

@@ -342,6 +342,7 @@ class _Builder:
             column.pop()
         graph.ends.pop()
         self.plan.blank_partials.pop()
+        del self.plan.live[node:]
 
 
 def _short(text: str, limit: int = 40) -> str:
