@@ -160,6 +160,10 @@ def test_diff_without_at_has_no_values(run) -> None:
         (("diff", "sqrt(x)", "--at", "x=-1"), 1, "domain"),
         (("diff", "x*", "--wrt", "x"), 2, "syntax"),
         (("diff", "x", "--timeout", "-1"), 2, "usage"),
+        (("diff", "sqrt(-1)*x"), 1, "domain"),
+        (("diff", "a = max(1/0, 1); x^2"), 1, "domain"),
+        (("diff", "x/0"), 1, "gradient"),
+        (("diff", "(-1)^x"), 1, "gradient"),
     ],
 )
 def test_diff_errors_have_the_usual_kinds_and_exit_codes(run, args, code, kind) -> None:

@@ -312,27 +312,42 @@ def diff(
             raise InputError(
                 "bad-wrt", f"--wrt {name!r} is not a variable of the program (variables: {known})"
             )
-    value = forward(graph, at).value if at is not None else None
+    value = None
+    if at is not None:
+        value = forward(graph, at).value
+    else:
+        _check_constant_parts(graph)
     symbol = symbols(graph)
     budget = Budget(timeout)
 
     def differentiate() -> tuple[Any, list[Any]]:
-        function = to_sympy(graph, "decimal")
-        return function, [sp.diff(function, symbol[name]) for name in names]
+        try:
+            function = to_sympy(graph, "decimal")
+            return function, [sp.diff(function, symbol[name]) for name in names]
+        except (ArithmeticError, TypeError, ValueError) as failure:
+            raise MathError(
+                "sympy", f"SymPy cannot differentiate this program: {failure}"
+            ) from None
 
     function, raw = within_budget(budget, differentiate)
+    for name, derivative in zip(names, raw, strict=True):
+        if derivative.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
+            raise MathError(
+                "gradient",
+                f"the derivative with respect to {name} is undefined or not real: SymPy gives "
+                f"{_shortened(derivative)}",
+                variable=name,
+            )
     values: list[float | None] = [None] * len(names)
     if at is not None:  # before simplifying, which may be cut short
         point = point_of(symbol, at)
         values = within_budget(budget, lambda: [numeric_value(d, point) for d in raw])
         for name, number, derivative in zip(names, values, raw, strict=True):
             if number is None:
-                formula = sp.sstr(derivative)
-                formula = formula if len(formula) <= 60 else formula[:57] + "..."
                 raise MathError(
                     "gradient",
-                    f"the derivative with respect to {name}, {formula}, has no finite real "
-                    "value at this point",
+                    f"the derivative with respect to {name}, {_shortened(derivative)}, has no "
+                    "finite real value at this point",
                     variable=name,
                 )
     # Simplifying may use the budget but a fifth of it, kept for printing the formulas.
@@ -363,6 +378,40 @@ def diff(
         )
 
     return within_budget(budget, write)
+
+
+def _check_constant_parts(graph: Graph) -> None:
+    """Raise the forward pass's error for a part of the program that fails whatever the point.
+
+    Without ``at`` there is no forward pass, and SymPy would turn 1/0 or
+    sqrt(-1) into zoo or I instead of an error.
+    """
+    from autograph.ops import ScalarMath
+
+    fixed: dict[int, float] = {}
+    for node, op in enumerate(graph.ops):
+        args = graph.inputs[node]
+        if op is CONST:
+            fixed[node] = graph.constants[node]
+        elif op is not VAR and all(arg in fixed for arg in args):
+            try:
+                fixed[node] = op.forward(ScalarMath)(*[fixed[arg] for arg in args])
+            except (ArithmeticError, ValueError):
+                fixed[node] = math.nan
+            if not math.isfinite(fixed[node]):
+                why = f" ({op.domain})" if op.domain else ""
+                raise MathError(
+                    "domain",
+                    f"`{graph.text(node)}` is undefined or too large, whatever the variables{why}",
+                    graph.span(node),
+                    graph.source,
+                    node=node,
+                )
+
+
+def _shortened(expression: Any, limit: int = 60) -> str:
+    text = str(sp.sstr(expression))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _pretty(label: str, expression: Any, value: float | None) -> str:
