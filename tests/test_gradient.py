@@ -193,3 +193,11 @@ def test_every_op_in_the_table_has_a_scalar_forward_function_and_one_partial_per
     for op in OPS:
         assert callable(op.forward(ScalarMath)), op.name
         assert len(op.partials) == op.arity == len(op.formulas), op.name
+
+
+@pytest.mark.parametrize("x", [-40.0, -20.0, 20.0, 40.0])
+def test_sigmoid_and_tanh_derivatives_keep_every_digit_far_from_zero(x: float) -> None:
+    sigmoid = autograph.backward(autograph.parse("sigmoid(x)"), {"x": x}).gradient["x"]
+    tanh = autograph.backward(autograph.parse("tanh(x)"), {"x": x}).gradient["x"]
+    assert sigmoid == pytest.approx(math.exp(-abs(x)) / (1 + math.exp(-abs(x))) ** 2, rel=1e-14)
+    assert tanh == pytest.approx(1 / math.cosh(x) ** 2, rel=1e-14)

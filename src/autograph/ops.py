@@ -31,7 +31,7 @@ SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 Partial = Callable[..., Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Op:
     """One operation: how it is written, computed and differentiated."""
 
@@ -176,7 +176,8 @@ OPS: tuple[Op, ...] = (
         lambda sp, a: sp.sinh(a)),
     _op("cosh", 1, (lambda m, a, out: m.sinh(a),), (lambda s, a: s.sinh(a),),
         lambda sp, a: sp.cosh(a)),
-    _op("tanh", 1, (lambda m, a, out: 1.0 - out * out,),
+    # tanh' = 1 - tanh^2 and sigmoid' = s(1 - s) cancel to 0 far from zero; these keep every digit.
+    _op("tanh", 1, (lambda m, a, out: 4.0 * (t := m.exp(-2.0 * m.abs(a))) / (1.0 + t) ** 2,),
         (lambda s, a: 1 - s.tanh(a) ** 2,), lambda sp, a: sp.tanh(a)),
     _op("exp", 1, (lambda m, a, out: out,), (lambda s, a: s.exp(a),),
         lambda sp, a: sp.exp(a)),
@@ -193,7 +194,7 @@ OPS: tuple[Op, ...] = (
     _op("abs", 1, (lambda m, a, out: m.sign(a),), (lambda s, a: s.sign(a),),
         lambda sp, a: sp.Abs(a), kink="abs is not differentiable at 0; autograph uses 0 there, "
         "as PyTorch does"),
-    _op("sigmoid", 1, (lambda m, a, out: out * (1.0 - out),),
+    _op("sigmoid", 1, (lambda m, a, out: m.sigmoid(a) * m.sigmoid(-a),),
         (lambda s, a: s.sigmoid(a) * (1 - s.sigmoid(a)),), lambda sp, a: 1 / (1 + sp.exp(-a))),
     _op("relu", 1, (lambda m, a, out: m.step(a),), (lambda s, a: s.greater(a, 0),),
         lambda sp, a: sp.Max(a, 0), kink="relu is not differentiable at 0; autograph uses 0 "
