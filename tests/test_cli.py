@@ -174,3 +174,25 @@ def test_python_dash_m_autograph_runs_the_same_command_line() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["gradient"] == {"x": 216}
+
+
+def test_a_huge_table_shows_its_first_and_last_rows_and_says_what_it_left_out(run) -> None:
+    out = run("eval", "+".join(f"x*{i}" for i in range(1, 1001)), "--at", "x=1")
+    assert out.code == 0
+    lines = out.stdout.splitlines()
+    assert any("nodes not shown (--json lists every node)" in line for line in lines)
+    assert "value     t1999 = 500500" in out.stdout
+    assert len(lines) < 1010
+
+
+def test_json_written_node_by_node_is_the_same_text_as_the_whole_document() -> None:
+    import io
+
+    import autograph
+    from autograph.report import dumps, to_dict, write
+
+    result = autograph.backward(autograph.parse("a = sin(x)*y; a + y^2"), {"x": 1, "y": 2})
+    stream = io.StringIO()
+    write(result, stream, samples=3)
+    assert stream.getvalue() == dumps(to_dict(result, samples=3)) + "\n"
+    assert json.loads(stream.getvalue())["samples"] == 3

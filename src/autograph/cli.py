@@ -362,9 +362,9 @@ def _check(
 
     checked = check(graph, at, wrt, tol=tol, timeout=timeout)
     if as_json:
-        from autograph.report import dumps, to_dict
+        from autograph.report import write
 
-        sys.stdout.write(dumps({**to_dict(checked.result), "check": check_dict(checked)}) + "\n")
+        write(checked.result, sys.stdout, check=check_dict(checked))
     else:
         from rich.console import Console
 
@@ -390,9 +390,9 @@ def _print(result: object, as_json: bool) -> None:
 
     assert isinstance(result, Forward)
     if as_json:
-        from autograph.report import dumps, to_dict
+        from autograph.report import write
 
-        sys.stdout.write(dumps(to_dict(result)) + "\n")
+        write(result, sys.stdout)
     else:
         from autograph.table import print_result
 
@@ -440,10 +440,9 @@ def _print_over_data(outcome: Any, as_json: bool) -> None:
     """The per-node table (means over the rows), or JSON with ``samples`` added."""
     result, label = outcome
     if as_json:
-        from autograph.report import dumps, to_dict
+        from autograph.report import write
 
-        body = {**to_dict(result), "samples": result.samples, "reduce": result.reduce}
-        sys.stdout.write(dumps(body) + "\n")
+        write(result, sys.stdout, samples=result.samples, reduce=result.reduce)
         return
     from rich.console import Console
 

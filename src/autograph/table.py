@@ -14,9 +14,15 @@ from autograph.evaluate import Backward, Forward, format_number
 from autograph.ops import CONST, VAR
 from autograph.printer import expression
 
+MAX_ROWS = 1000
+"""A table longer than this shows its first and last rows: beyond it no one reads on."""
 
-def node_table(result: Forward) -> Table:
-    """One row per node: name, operation, value; after a reverse pass, partials and adjoint."""
+
+def node_table(result: Forward, max_rows: int = MAX_ROWS) -> Table:
+    """One row per node: name, operation, value; after a reverse pass, partials and adjoint.
+
+    A graph of more than ``max_rows`` nodes shows its first and last ``max_rows // 2``.
+    """
     graph = result.graph
     names = graph.names
     backward = result if isinstance(result, Backward) else None
@@ -28,7 +34,17 @@ def node_table(result: Forward) -> Table:
     if backward is not None:
         table.add_column("local derivatives")
         table.add_column("adjoint", justify="right")
-    for node, op in enumerate(graph.ops):
+    size = len(graph.ops)
+    shown: range | list[int] = range(size)
+    if size > max_rows:
+        half = max_rows // 2
+        shown = [*range(half), -1, *range(size - half, size)]
+    for node in shown:
+        if node < 0:
+            hidden = f"… {size - 2 * (max_rows // 2):,} nodes not shown (--json lists every node)"
+            table.add_row("", Text(hidden, style="dim"))
+            continue
+        op = graph.ops[node]
         if op is VAR:
             operation = Text("variable", style="cyan")
         elif op is CONST:
