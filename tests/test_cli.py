@@ -108,6 +108,16 @@ def test_bad_input_exits_2_with_a_message_and_no_stdout(run, args, fragment) -> 
     assert "Traceback" not in out.stderr
 
 
+def test_a_trailing_comma_in_at_and_wrt_is_forgiven(run) -> None:
+    data = run("grad", "x*y", "--at", "x=2,y=3,", "--wrt", "x,", "--json").json()
+    assert data["gradient"] == {"x": 3}
+
+
+def test_an_empty_at_value_is_bad_input(run) -> None:
+    out = run("eval", "x", "--at", "")
+    assert out.code == 2 and "--at was given an empty value" in out.stderr
+
+
 def test_the_same_value_given_twice_is_fine(run) -> None:
     assert run("eval", "x", "--at", "x=1", "--at", "x=1.0", "--json").json()["value"] == 1
 

@@ -494,7 +494,7 @@ def parse_at(items: list[str] | None) -> dict[str, float]:
     """``["w=3,b=1", "x=-3"]`` to ``{"w": 3.0, "b": 1.0, "x": -3.0}``; finite values only."""
     values: dict[str, float] = {}
     for item in items or []:
-        for pair in item.split(","):
+        for pair in _pieces(item, "--at"):
             name, equals, text = (part.strip() for part in pair.partition("="))
             if not equals or not _NAME.match(name):
                 raise InputError(
@@ -510,7 +510,7 @@ def parse_at(items: list[str] | None) -> dict[str, float]:
             if name in values and values[name] != value:
                 raise InputError(
                     "bad-at",
-                    f"--at gives {name} two values: {values[name]:g} and {value:g}",
+                    f"--at gives {name} two values: {values[name]!r} and {value!r}",
                     variable=name,
                 )
             values[name] = value
@@ -521,11 +521,19 @@ def parse_names(items: list[str] | None, option: str) -> list[str] | None:
     """``["w", "b,x"]`` to ``["w", "b", "x"]``; None when the option was not given."""
     if items is None:
         return None
-    names = [name.strip() for item in items for name in item.split(",")]
+    names = [name.strip() for item in items for name in _pieces(item, option)]
     for name in names:
         if not _NAME.match(name):
             raise InputError("bad-wrt", f"{option} expects variable names, got {name!r}")
     return names
+
+
+def _pieces(item: str, option: str) -> list[str]:
+    """The comma-separated pieces of one option value; a trailing comma is forgiven."""
+    pieces = [piece for piece in item.split(",") if piece.strip()]
+    if not pieces:
+        raise InputError("usage", f"{option} was given an empty value")
+    return pieces
 
 
 def protect_expressions(args: list[str], command: Any = None) -> list[str]:
