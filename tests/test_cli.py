@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -206,3 +207,24 @@ def test_json_written_node_by_node_is_the_same_text_as_the_whole_document() -> N
     write(result, stream, samples=3)
     assert stream.getvalue() == dumps(to_dict(result, samples=3)) + "\n"
     assert json.loads(stream.getvalue())["samples"] == 3
+
+
+def test_a_piped_table_keeps_every_digit_of_its_numbers() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "autograph", "grad", "exp(x)*y", "--at", "x=700.1,y=0.123456789"],
+        capture_output=True,
+        text=True,
+        env={**env, "NO_COLOR": "1"},
+        check=True,
+    )
+    value = repr(math.exp(700.1) * 0.123456789)
+    assert value in done.stdout and "…" not in done.stdout
+
+
+@pytest.mark.parametrize("args", [("diff", "x^2"), ("grad", "x^2", "--at", "x=1", "--check")])
+def test_a_timeout_too_large_for_the_timer_is_bad_input(run, args) -> None:
+    out = run(*args, "--timeout", "1e10")
+    assert out.code == 2 and "--timeout takes a number from" in out.stderr

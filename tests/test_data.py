@@ -288,3 +288,13 @@ def test_the_progress_bar_passes_every_chunk_through(monkeypatch) -> None:
     source = data.DataFile(io.BytesIO(b"x\n1\n2\n3\n"), "s.csv")
     chunks = data.with_progress(source.chunks(block=2), source, enabled=True)
     assert sum(len(c["x"]) for c in chunks) == 3
+
+
+def test_a_data_path_with_square_brackets_is_printed_as_it_is(run, tmp_path) -> None:
+    folder = tmp_path / "d[/red]"
+    folder.mkdir(parents=True)
+    path = folder / "[bold]x.csv"
+    path.write_text("x\n2\n")
+    out = run("grad", "w*x", "--data", str(path), "--at", "w=3")
+    assert out.code == 0, out.stderr
+    assert "[bold]x.csv" in out.stdout

@@ -201,3 +201,16 @@ def test_sigmoid_and_tanh_derivatives_keep_every_digit_far_from_zero(x: float) -
     tanh = autograph.backward(autograph.parse("tanh(x)"), {"x": x}).gradient["x"]
     assert sigmoid == pytest.approx(math.exp(-abs(x)) / (1 + math.exp(-abs(x))) ** 2, rel=1e-14)
     assert tanh == pytest.approx(1 / math.cosh(x) ** 2, rel=1e-14)
+
+
+@pytest.mark.parametrize("source", ["x^0", "pow(x, 0)"])
+def test_a_zeroth_power_has_derivative_zero_even_at_zero(source: str) -> None:
+    result = autograph.backward(autograph.parse(source), {"x": 0})
+    assert result.value == 1 and result.gradient == {"x": 0}
+
+
+def test_an_infinite_gradient_names_the_node_whose_derivative_overflowed() -> None:
+    with pytest.raises(MathError) as raised:
+        autograph.backward(autograph.parse("h = x*1; g = log(h); f = g*2"), {"x": 1e-320})
+    assert "`log(h)`" in raised.value.message
+    assert raised.value.details["node"] == autograph.parse("h = x*1; g = log(h)").output

@@ -104,6 +104,12 @@ def _share(a: Any, b: Any) -> Any:
     return np.greater(a, b) + 0.5 * np.equal(a, b)
 
 
+def _pow_slope(a: Any, b: Any) -> Any:
+    """d(a^b)/da = b * a^(b - 1); 0 where b = 0, since a^0 is the constant 1 (even at a = 0)."""
+    zero = np.equal(b, 0.0)
+    return np.where(zero, 0.0, b * np.power(np.where(zero, 1.0, a), b - 1.0))
+
+
 def _log_abs_base(a: Any, out: Any) -> Any:
     """d(a^b)/db = a^b * log(a); 0 where a^b is the constant 0 (a = 0, b > 0)."""
     zero = np.equal(out, 0.0)
@@ -138,6 +144,7 @@ class ArrayMath:
     step = staticmethod(lambda a: np.heaviside(a, 0.0))
     sign = staticmethod(np.sign)
     share = staticmethod(_share)
+    pow_slope = staticmethod(_pow_slope)
     log_abs_base = staticmethod(_log_abs_base)
 
 

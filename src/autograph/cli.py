@@ -187,7 +187,7 @@ def grad_command(
     if check:
         if data is not None:
             raise InputError("usage", "--check checks one point: it cannot be used with --data")
-        _check(graph, parse_at(at), names, _positive(tol, "--tol", 0), _positive(timeout), json)
+        _check(graph, parse_at(at), names, _positive(tol, "--tol", 0, 1), _positive(timeout), json)
         return
     if data is not None:
         options = (reduce, ignore_extra_columns, quiet)
@@ -378,10 +378,12 @@ def _check(
         raise disagreement(checked)
 
 
-def _positive(value: float, option: str = "--timeout", least: float = 1e-3) -> float:
-    """A finite option value of at least ``least``."""
-    if not (math.isfinite(value) and value >= least):
-        raise InputError("usage", f"{option} takes a finite number of at least {least:g}")
+def _positive(
+    value: float, option: str = "--timeout", least: float = 1e-3, most: float = 1e6
+) -> float:
+    """An option value from ``least`` to ``most`` (a timer cannot be set days ahead)."""
+    if not (math.isfinite(value) and least <= value <= most):
+        raise InputError("usage", f"{option} takes a number from {least:g} to {most:g}")
     return value
 
 
@@ -450,7 +452,9 @@ def _print_over_data(outcome: Any, as_json: bool) -> None:
 
     console = Console()
     print_result(result, console)
-    rows = f"{result.samples} row{'s' if result.samples != 1 else ''} of {label}"
+    from rich.markup import escape
+
+    rows = f"{result.samples} row{'s' if result.samples != 1 else ''} of {escape(label)}"
     if result.reduce == "mean":
         line = f"[bold]samples[/]   {rows}; every number is a mean over the rows"
     else:

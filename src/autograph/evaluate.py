@@ -248,7 +248,11 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
         raise _gradient_error(graph, values, node, failing) from None
     # filter(None, ...) drops the Nones (and zeros); the sum is finite only if every term is.
     if not math.isfinite(sum(filter(None, adjoints))):
-        for node in range(size):
+        # Name the cause: in reverse-pass order, the first infinite partial or adjoint.
+        for node in range(size - 1, -1, -1):
+            for index, partial in enumerate(partials[node]):
+                if partial is not None and not math.isfinite(partial):
+                    raise _gradient_error(graph, values, node, index)
             adjoint = adjoints[node]
             if adjoint is not None and not math.isfinite(adjoint):
                 raise _gradient_error(graph, values, node, None)

@@ -115,6 +115,11 @@ class ScalarMath:
         return 1.0 if a > b else 0.5 if a == b else 0.0
 
     @staticmethod
+    def pow_slope(a: float, b: float) -> float:
+        """d(a^b)/da = b * a^(b - 1); 0 where b = 0, since a^0 is the constant 1 (even at a = 0)."""
+        return 0.0 if b == 0.0 else b * math.pow(a, b - 1.0)
+
+    @staticmethod
     def log_abs_base(a: float, out: float) -> float:
         """d(a^b)/db = a^b * log(a); 0 where a^b is the constant 0 (a = 0, b > 0)."""
         if out == 0.0:
@@ -154,7 +159,7 @@ OPS: tuple[Op, ...] = (
     _op("neg", 1, (lambda m, a, out: -1.0,), (lambda s, a: -1,),
         lambda sp, a: -a, symbol="-", precedence=UNARY),
     _op("pow", 2,
-        (lambda m, a, b, out: b * m.pow(a, b - 1.0), lambda m, a, b, out: m.log_abs_base(a, out)),
+        (lambda m, a, b, out: m.pow_slope(a, b), lambda m, a, b, out: m.log_abs_base(a, out)),
         (lambda s, a, b: b * a ** (b - 1), lambda s, a, b: a**b * s.log(a)),
         lambda sp, a, b: a**b,
         "a^b needs a > 0, or an integer b (and b > 0 when a = 0)", symbol="^", precedence=POWER),

@@ -6,6 +6,8 @@ for it. Without colour (NO_COLOR, a pipe) the table stays plain readable text.
 
 from __future__ import annotations
 
+import os
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -30,10 +32,11 @@ def node_table(result: Forward, max_rows: int = MAX_ROWS) -> Table:
     table.add_column("#", justify="right", style="dim")
     table.add_column("node")
     table.add_column("operation")
-    table.add_column("value", justify="right")
+    # Numbers fold onto a second line rather than lose digits to an ellipsis.
+    table.add_column("value", justify="right", overflow="fold")
     if backward is not None:
-        table.add_column("local derivatives")
-        table.add_column("adjoint", justify="right")
+        table.add_column("local derivatives", overflow="fold")
+        table.add_column("adjoint", justify="right", overflow="fold")
     size = len(graph.ops)
     shown: range | list[int] = range(size)
     if size > max_rows:
@@ -72,7 +75,12 @@ def print_result(result: Forward, console: Console | None = None) -> None:
     console = console or Console()
     graph = result.graph
     output_name = graph.names[graph.output]
-    console.print(node_table(result))
+    table = node_table(result)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Nothing limits a pipe's width: give the table all it needs, digits unfolded.
+        natural = console.measure(table, options=console.options.update_width(100_000))
+        console.width = max(console.width, natural.maximum)
+    console.print(table)
     console.print()
     console.print(f"[bold]value[/]     {output_name} = {format_number(result.value)}")
     if isinstance(result, Backward):
