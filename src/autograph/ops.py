@@ -127,6 +127,33 @@ class ScalarMath:
         return out * math.log(a)
 
 
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A partial derivative that is the same number everywhere: d(a + b)/da = 1.
+
+    Callable like any partial; the passes read ``value`` instead of calling it.
+    """
+
+    value: float
+
+    def __call__(self, m: type, *arguments: Any) -> float:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """A partial derivative that is one of its arguments: d(a * b)/da = b, d(e^a)/da = e^a.
+
+    ``index`` counts the op's inputs, then its output: for ``mul``, 1 is ``b``; for
+    ``exp``, 1 is ``out``. Callable like any partial; the passes read the value directly.
+    """
+
+    index: int
+
+    def __call__(self, m: type, *arguments: Any) -> Any:
+        return arguments[self.index]
+
+
 def _op(
     name: str,
     arity: int,
@@ -144,19 +171,19 @@ def _op(
 
 # fmt: off
 OPS: tuple[Op, ...] = (
-    _op("add", 2, (lambda m, a, b, out: 1.0, lambda m, a, b, out: 1.0),
+    _op("add", 2, (Constant(1.0), Constant(1.0)),
         (lambda s, a, b: 1, lambda s, a, b: 1),
         lambda sp, a, b: a + b, symbol="+", precedence=SUM),
-    _op("sub", 2, (lambda m, a, b, out: 1.0, lambda m, a, b, out: -1.0),
+    _op("sub", 2, (Constant(1.0), Constant(-1.0)),
         (lambda s, a, b: 1, lambda s, a, b: -1),
         lambda sp, a, b: a - b, symbol="-", precedence=SUM),
-    _op("mul", 2, (lambda m, a, b, out: b, lambda m, a, b, out: a),
+    _op("mul", 2, (Argument(1), Argument(0)),
         (lambda s, a, b: b, lambda s, a, b: a),
         lambda sp, a, b: a * b, symbol="*", precedence=PRODUCT),
     _op("div", 2, (lambda m, a, b, out: 1.0 / b, lambda m, a, b, out: -out / b),
         (lambda s, a, b: 1 / b, lambda s, a, b: -a / b**2),
         lambda sp, a, b: a / b, "the divisor must not be zero", symbol="/", precedence=PRODUCT),
-    _op("neg", 1, (lambda m, a, out: -1.0,), (lambda s, a: -1,),
+    _op("neg", 1, (Constant(-1.0),), (lambda s, a: -1,),
         lambda sp, a: -a, symbol="-", precedence=UNARY),
     _op("pow", 2,
         (lambda m, a, b, out: m.pow_slope(a, b), lambda m, a, b, out: m.log_abs_base(a, out)),
@@ -184,7 +211,7 @@ OPS: tuple[Op, ...] = (
     # tanh' = 1 - tanh^2 and sigmoid' = s(1 - s) cancel to 0 far from zero; these keep every digit.
     _op("tanh", 1, (lambda m, a, out: 4.0 * (t := m.exp(-2.0 * m.abs(a))) / (1.0 + t) ** 2,),
         (lambda s, a: 1 - s.tanh(a) ** 2,), lambda sp, a: sp.tanh(a)),
-    _op("exp", 1, (lambda m, a, out: out,), (lambda s, a: s.exp(a),),
+    _op("exp", 1, (Argument(1),), (lambda s, a: s.exp(a),),
         lambda sp, a: sp.exp(a)),
     _op("log", 1, (lambda m, a, out: 1.0 / a,), (lambda s, a: 1 / a,),
         lambda sp, a: sp.log(a), "log needs a positive argument"),

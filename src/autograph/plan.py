@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograph.ops import Op, Partial, ScalarMath
+from autograph.ops import Argument, Constant, Op, Partial, ScalarMath
 
 Step = tuple[int, int, int, "Partial | None", "Partial | None"]
 """One reverse-pass record: node, first input, second input (-1 if none), and the
@@ -190,43 +190,29 @@ def _one(
 _ZERO_OR_NONE: tuple[None, float] = (None, 0.0)
 CONSTANT, SELECT, CALL = 0, 1, 2
 _SHAPES: dict[Partial, tuple[int, Any]] = {}
-_PLAIN = frozenset({"RESUME", "NOP", "CACHE"})
 
 
 def _shape(partial: Partial, inputs: tuple[int, ...]) -> tuple[int, Any]:
     """How a partial can be had without calling it, for a node with ``inputs`` (then itself).
 
-    ``(CONSTANT, value)`` for a partial whose code only returns a constant (d(a+b)/da = 1),
-    ``(SELECT, node)`` for one that returns an argument (d(a*b)/da = b: the node of b),
+    ``(CONSTANT, value)`` for a ``Constant`` partial (d(a+b)/da = 1),
+    ``(SELECT, node)`` for an ``Argument`` one (d(a*b)/da = b: the node of b),
     ``(CALL, partial)`` otherwise. The op table stays the one source of every number.
     """
     shape = _SHAPES.get(partial)
     if shape is None:
         shape = _SHAPES[partial] = _read(partial)
     if shape[0] == SELECT:
-        return (SELECT, inputs[shape[1] - 1])  # argument 0 is the math backend
+        return (SELECT, inputs[shape[1]])
     if shape[0] == CALL:
         return (CALL, partial)
     return shape
 
 
 def _read(partial: Partial) -> tuple[int, Any]:
-    """Read a partial's bytecode: a constant, an argument (by position), or neither."""
-    import opcode
-
-    code = getattr(partial, "__code__", None)
-    if code is None or code.co_names or code.co_freevars:
-        return (CALL, None)
-    body = [
-        (opcode.opname[op], argument)
-        for op, argument in zip(code.co_code[::2], code.co_code[1::2], strict=True)
-        if opcode.opname[op] not in _PLAIN
-    ]
-    names = [name for name, _ in body]
-    if names in (["LOAD_CONST", "RETURN_VALUE"], ["RETURN_CONST"]):
-        result = partial(*[0.0] * code.co_argcount)
-        if isinstance(result, int | float):
-            return (CONSTANT, float(result))
-    if names == ["LOAD_FAST", "RETURN_VALUE"] and 1 <= body[0][1] < code.co_argcount:
-        return (SELECT, body[0][1])
+    """What the op table declares a partial to be: a constant, an argument, or neither."""
+    if isinstance(partial, Constant):
+        return (CONSTANT, partial.value)
+    if isinstance(partial, Argument):
+        return (SELECT, partial.index)
     return (CALL, None)
