@@ -298,3 +298,12 @@ def test_a_data_path_with_square_brackets_is_printed_as_it_is(run, tmp_path) -> 
     out = run("grad", "w*x", "--data", str(path), "--at", "w=3")
     assert out.code == 0, out.stderr
     assert "[bold]x.csv" in out.stdout
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_eval_over_data_prints_nothing_on_stdout_when_a_row_fails(run, tmp_path, as_json) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("x\n4\n1\n-1\n9\n")
+    out = run("eval", "sqrt(x)", "--data", str(path), *(["--json"] if as_json else []))
+    assert out.code == 1
+    assert out.stdout == ""

@@ -134,3 +134,9 @@ def test_an_error_at_the_end_of_input_points_past_the_end() -> None:
     with pytest.raises(InputError) as raised:
         autograph.parse("(x + 1")
     assert raised.value.render().endswith("   | (x + 1\n   |       ^")
+
+
+def test_a_reassigned_name_labels_its_next_node_with_a_prime() -> None:
+    graph = autograph.parse("a = x*x; a = a*a; a = a + 1")
+    assert [name for name in graph.names if name.startswith("a")] == ["a", "a'", "a''"]
+    assert len(set(graph.names)) == len(graph.names)

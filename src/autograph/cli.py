@@ -412,7 +412,14 @@ def _eval_over_data(
         batch.bind_columns(graph, source.names, at, ignore_extra=ignore_extra, source=source.label)
         chunks = samples.with_progress(source.chunks(), source, _progress_wanted(quiet))
         rows = batch.values(graph, chunks, at, where=source.where)
-        samples.write_values(rows, graph.names[graph.output], as_json, sys.stdout)
+        # Spooled (in memory, then on disk): on an error at any row, stdout stays empty.
+        import shutil
+        import tempfile
+
+        with tempfile.SpooledTemporaryFile(max_size=32 << 20, mode="w+") as spool:
+            samples.write_values(rows, graph.names[graph.output], as_json, spool)
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout)
 
 
 def _grad_over_data(

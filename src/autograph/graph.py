@@ -67,8 +67,13 @@ class Graph:
 
     @cached_property
     def names(self) -> list[str]:
-        """A display name per node: its label, or a short generated one (t1, t2, ...)."""
+        """A name per node, each different: its label, or a generated one (t1, t2, ...).
+
+        A name assigned again labels its next node with a prime (a, a', a''), as a
+        teacher writes it, so no two nodes share a name in any output.
+        """
         taken = {label for label in self.labels if label is not None}
+        seen: set[str] = set()
         names: list[str] = []
         counter = 0
         for label in self.labels:
@@ -77,6 +82,9 @@ class Graph:
                 while f"t{counter}" in taken:
                     counter += 1
                 label = f"t{counter}"
+            while label in seen:
+                label += "'"
+            seen.add(label)
             names.append(label)
         return names
 
