@@ -228,3 +228,43 @@ def test_a_piped_table_keeps_every_digit_of_its_numbers() -> None:
 def test_a_timeout_too_large_for_the_timer_is_bad_input(run, args) -> None:
     out = run(*args, "--timeout", "1e10")
     assert out.code == 2 and "--timeout takes a number from" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("program", "hint"),
+    [("2x", "did you mean 2*x?"), ("sin x", "did you mean sin(x)?"), ("(x)(y)", "multiply")],
+)
+def test_two_terms_side_by_side_get_a_hint(run, program, hint) -> None:
+    out = run("eval", program)
+    assert out.code == 2 and hint in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("grad", "x", "--at", "x=1", "--tol", "1e-6"), "--tol goes with --check"),
+        (("grad", "x", "--at", "x=1", "--timeout", "3"), "--timeout goes with --check"),
+        (("grad", "x", "--at", "x=1", "--reduce", "sum"), "--reduce goes with --data"),
+        (("eval", "x", "--at", "x=1", "--quiet"), "--quiet goes with --data"),
+    ],
+)
+def test_an_option_that_means_nothing_without_another_is_refused(run, args, message) -> None:
+    out = run(*args)
+    assert out.code == 2 and message in out.stderr
+
+
+def test_minus_o_with_no_value_is_the_expression_not_the_output_option(run) -> None:
+    out = run("graph", "-o", "--at", "o=2")
+    assert out.code == 0, out.stderr
+    assert "-o = -2" in out.stdout
+
+
+def test_a_byte_order_mark_before_a_program_is_skipped(run, tmp_path) -> None:
+    program = tmp_path / "bom.ag"
+    program.write_bytes("\ufeffx + 1".encode())
+    assert run("eval", "--file", str(program), "--at", "x=1", "--json").json()["value"] == 2
+
+
+@pytest.mark.parametrize("args", [("eval", "１ + 1"), ("eval", "x", "--at", "x=１")])
+def test_only_ascii_digits_are_numbers(run, args) -> None:
+    assert run(*args).code == 2

@@ -75,7 +75,7 @@ def reference(source: str) -> Description:
             )
         else:
             hint = ""
-        shown = words["_NL"] if token.type == "_NL" else repr(str(token))
+        shown = "end of the line" if token.type == "_NL" else repr(str(token))
         start = token.start_pos or 0
         raise InputError(
             "syntax", f"unexpected {shown}{hint}", Span(start, token.end_pos)

@@ -49,7 +49,7 @@ app = typer.Typer(
 )
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 
 Expr = Annotated[
     str | None,
@@ -98,9 +98,12 @@ DataOption = Annotated[
     ),
 ]
 ReduceOption = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--reduce", metavar="mean|sum", help="With --data: the mean or the sum over the rows."
+        "--reduce",
+        metavar="mean|sum",
+        help="With --data: the mean (the default) or the sum over the rows.",
+        show_default=False,
     ),
 ]
 IgnoreExtraOption = Annotated[
@@ -120,8 +123,13 @@ CheckOption = Annotated[
     ),
 ]
 TolOption = Annotated[
-    float,
-    typer.Option("--tol", metavar="REL", help="With --check: the relative tolerance of agreement."),
+    float | None,
+    typer.Option(
+        "--tol",
+        metavar="REL",
+        help="With --check: the relative tolerance of agreement (default 1e-9).",
+        show_default=False,
+    ),
 ]
 TimeoutOption = Annotated[
     float,
@@ -129,7 +137,8 @@ TimeoutOption = Annotated[
         "--timeout",
         metavar="SECONDS",
         help="With --check: the seconds SymPy may take before the numeric referee takes over "
-        "(which then has as long).",
+        "(which then has as long; default 5).",
+        show_default=False,
     ),
 ]
 
@@ -151,6 +160,8 @@ def eval_command(
     from autograph.evaluate import forward
     from autograph.graph import parse
 
+    _needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
+    _needs("--data", data is not None, {"--quiet": quiet})
     graph = parse(read_program(expr, file, data))
     if data is not None:
         _eval_over_data(graph, data, parse_at(at), ignore_extra_columns, quiet, json)
@@ -166,12 +177,12 @@ def grad_command(
     wrt: WrtOption = None,
     json: JsonOption = False,
     data: DataOption = None,
-    reduce: ReduceOption = "mean",
+    reduce: ReduceOption = None,
     ignore_extra_columns: IgnoreExtraOption = False,
     quiet: QuietOption = False,
     check: CheckOption = False,
-    tol: TolOption = 1e-9,
-    timeout: TimeoutOption = 5.0,
+    tol: TolOption = None,
+    timeout: TimeoutOption = None,
 ) -> None:
     """Forward and reverse passes: every node's value, adjoint, and the gradient.
 
@@ -182,15 +193,21 @@ def grad_command(
     from autograph.evaluate import backward
     from autograph.graph import parse
 
+    _needs("--check", check, {"--tol": tol is not None, "--timeout": timeout is not None})
+    _needs("--data", data is not None, {"--reduce": reduce is not None})
+    _needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
+    _needs("--data", data is not None, {"--quiet": quiet})
     graph = parse(read_program(expr, file, data))
     names = parse_names(wrt, "--wrt")
     if check:
         if data is not None:
             raise InputError("usage", "--check checks one point: it cannot be used with --data")
-        _check(graph, parse_at(at), names, _positive(tol, "--tol", 0, 1), _positive(timeout), json)
+        tolerance = _positive(1e-9 if tol is None else tol, "--tol", 0, 1)
+        seconds = _positive(5.0 if timeout is None else timeout)
+        _check(graph, parse_at(at), names, tolerance, seconds, json)
         return
     if data is not None:
-        options = (reduce, ignore_extra_columns, quiet)
+        options = (reduce or "mean", ignore_extra_columns, quiet)
         _print_over_data(_grad_over_data(graph, data, parse_at(at), names, *options), json)
         return
     _print(backward(graph, parse_at(at), names), json)
@@ -378,6 +395,13 @@ def _check(
         raise disagreement(checked)
 
 
+def _needs(option: str, given: bool, dependents: dict[str, bool]) -> None:
+    """Refuse an option that means nothing without ``option``, rather than ignore it."""
+    for name, used in dependents.items():
+        if used and not given:
+            raise InputError("usage", f"{name} goes with {option}")
+
+
 def _positive(
     value: float, option: str = "--timeout", least: float = 1e-3, most: float = 1e6
 ) -> float:
@@ -496,7 +520,7 @@ def read_program(expr: str | None, file: Path | None, data_path: str | None = No
 
 def _decode(data: bytes, where: str) -> str:
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte order mark, as Windows editors write, is skipped
     except UnicodeDecodeError as err:
         raise InputError("encoding", f"{where} is not valid UTF-8 (byte {err.start})") from None
 
@@ -562,11 +586,17 @@ def protect_expressions(args: list[str], command: Any = None) -> list[str]:
     kept: list[str] = []
     moved: list[str] = []
     skip_next = False
-    for arg in args:
+    for index, arg in enumerate(args):
+        following = args[index + 1] if index + 1 < len(args) else None
         if skip_next:
             kept.append(arg)
             skip_next = False
-        elif arg in known:
+        elif arg in known and not (
+            # `-o` with no value after it, or an option after it, is the expression -o.
+            arg in takes_value
+            and not arg.startswith("--")
+            and (following is None or following in known)
+        ):
             kept.append(arg)
             skip_next = arg in takes_value
         elif arg.startswith("-") and arg != "-" and not re.match(r"--[A-Za-z][\w-]*(=|\Z)", arg):

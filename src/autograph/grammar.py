@@ -348,8 +348,24 @@ def _unexpected(
     expected = sorted({_TOKEN_WORDS.get(s, s) for s in accepted})
     hint = f"; expected {_join(expected)}" if expected and len(expected) <= 6 else ""
     text, start, end = token[:3]
-    shown = _TOKEN_WORDS["_NL"] if terminal == "_NL" else repr(text)
-    return InputError("syntax", f"unexpected {shown}{hint}", Span(start, end), source)
+    shown = "end of the line" if terminal == "_NL" else repr(text)
+    juxtaposed = _juxtaposed(source, start, end) if terminal in ("NAME", "NUMBER", "LPAR") else ""
+    return InputError("syntax", f"unexpected {shown}{hint}{juxtaposed}", Span(start, end), source)
+
+
+def _juxtaposed(source: str, start: int, end: int) -> str:
+    """For ``2x`` or ``sin x``, two terms side by side: what the user probably meant."""
+    left = re.search(r"(\w+|\))$", source[:start].rstrip())
+    if left is None:
+        return ""
+    from autograph.ops import FUNCTIONS
+
+    word, right = left.group(), source[start:end]
+    if word in FUNCTIONS:
+        return f"; did you mean {word}({right})?"
+    if word == ")":
+        return "; did you mean to multiply? Write * between the two"
+    return f"; did you mean {word}*{right}?"
 
 
 def _join(words: list[str]) -> str:
