@@ -268,3 +268,10 @@ def test_a_byte_order_mark_before_a_program_is_skipped(run, tmp_path) -> None:
 @pytest.mark.parametrize("args", [("eval", "１ + 1"), ("eval", "x", "--at", "x=１")])
 def test_only_ascii_digits_are_numbers(run, args) -> None:
     assert run(*args).code == 2
+
+
+def test_version_prints_the_package_version(run) -> None:
+    from importlib.metadata import version
+
+    out = run("--version")
+    assert out.code == 0 and out.stdout == f"autograph {version('autograph')}\n"

@@ -143,6 +143,26 @@ TimeoutOption = Annotated[
 ]
 
 
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        from autograph import __version__
+
+        sys.stdout.write(f"autograph {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Options of autograph itself, before the command."""
+
+
 @app.command("eval")
 def eval_command(
     expr: Expr = None,
