@@ -21,6 +21,18 @@ import typer
 
 from autograph.errors import AutographError, InputError
 
+
+def _function_list() -> str:
+    """The functions of the op table, for --help: adding a function adds it here too."""
+    from autograph.ops import FUNCTIONS
+
+    one = [name for name, op in FUNCTIONS.items() if op.arity == 1 and name != "ln"]
+    two = [name for name, op in FUNCTIONS.items() if op.arity == 2]
+    half = (len(one) + 1) // 2
+    one[one.index("log")] = "log (ln)"
+    return f"  {' '.join(one[:half])}\n  {' '.join(one[half:])}; {' '.join(two)} (two arguments)"
+
+
 app = typer.Typer(
     name="autograph",
     help=(
@@ -36,8 +48,7 @@ app = typer.Typer(
         '  autograph graph "h = x + 5; f = h^2" --at x=-3 --grad --format svg -o f.svg\n\n'
         "\b\nThe language:\n"
         "  numbers 3 .5 1e-3; names; constants pi e; + - * / and ^ (or **), Python's precedence\n"
-        "  sin cos tan asin acos atan sinh cosh tanh exp log (ln) log2 log10 sqrt abs\n"
-        "  sigmoid relu softplus; max min pow (two arguments)\n"
+        f"{_function_list()}\n"
         "  statements name = expr, separated by ; or newlines; # comments\n\n"
         "Exit codes: 0 success, 1 a math failure, 2 bad input."
     ),
