@@ -127,6 +127,8 @@ def _peak_bytes(source: str) -> int:
 
 
 def test_memory_grows_in_proportion_to_the_program() -> None:
-    small, large = _peak_bytes(shared(1_500)), _peak_bytes(shared(6_000))
-    assert 3.2 < large / small < 4.8
-    assert large / (3 * 6_000) < 1_500  # bytes per node
+    small = _peak_bytes(shared(1_500)) / (3 * 1_500)  # bytes per node
+    large = _peak_bytes(shared(6_000)) / (3 * 6_000)
+    # Lists and dicts grow in steps, so per-node cost wobbles; it must not climb with size.
+    assert large < 1.5 * small
+    assert large < 1_500
