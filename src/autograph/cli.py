@@ -143,7 +143,7 @@ TolOption = Annotated[
     ),
 ]
 TimeoutOption = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--timeout",
         metavar="SECONDS",
