@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 
 from autograph import formulas
 from autograph.evaluate import Backward, backward
-from autograph.formulas import Expr, number_text, show
+from autograph.evaluate import format_number as number_text
+from autograph.formulas import Expr, show
 from autograph.graph import Graph
 from autograph.ops import CONST, CONSTANTS, VAR
 

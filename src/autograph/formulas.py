@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from autograph.evaluate import format_number as number_text
 from autograph.ops import ATOM, BY_NAME, OPS, POWER, PRODUCT, SUM, UNARY, Op, ScalarMath
 
 LEAVES = ("num", "sym")
@@ -269,13 +270,6 @@ def evaluate(expr: Expr) -> float:
     op = _OPERATORS.get(head) or BY_NAME[head]
     result: float = op.forward(ScalarMath)(*values)
     return result
-
-
-def number_text(value: float) -> str:
-    """Shortest text that reads back as the same float64: 81, -13, 84.5."""
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
 
 
 def times(style: str) -> str:
