@@ -34,7 +34,7 @@ from autograph.evaluate import Backward, bind
 from autograph.evaluate import backward as scalar_backward
 from autograph.evaluate import forward as scalar_forward
 from autograph.graph import Graph
-from autograph.ops import CONST, VAR, ScalarMath
+from autograph.ops import CONST, VAR, ScalarMath, fill_backend
 
 FloatArray = npt.NDArray[np.float64]
 Reduce = Literal["mean", "sum"]
@@ -123,21 +123,9 @@ class ArrayMath:
     return its input itself (``pow(a, 1.0)``) but never a view of it.
     """
 
-    add, sub, mul, div = (
-        staticmethod(np.add),
-        staticmethod(np.subtract),
-        staticmethod(np.multiply),
-        staticmethod(np.divide),
-    )
-    neg = staticmethod(np.negative)
+    # The NumPy functions the op table names (its ``numpy`` column) are set below by
+    # fill_backend; these are the ones it cannot name.
     pow = staticmethod(_pow)
-    sin, cos, tan = staticmethod(np.sin), staticmethod(np.cos), staticmethod(np.tan)
-    asin, acos, atan = staticmethod(np.arcsin), staticmethod(np.arccos), staticmethod(np.arctan)
-    sinh, cosh, tanh = staticmethod(np.sinh), staticmethod(np.cosh), staticmethod(np.tanh)
-    exp, log, sqrt = staticmethod(np.exp), staticmethod(np.log), staticmethod(np.sqrt)
-    log2, log10 = staticmethod(np.log2), staticmethod(np.log10)
-    abs = staticmethod(np.abs)
-    max, min = staticmethod(np.maximum), staticmethod(np.minimum)
     sigmoid = staticmethod(_sigmoid)
     softplus = staticmethod(_softplus)
     relu = staticmethod(lambda a, out=None: np.maximum(a, 0.0, out=out))
@@ -146,6 +134,9 @@ class ArrayMath:
     share = staticmethod(_share)
     pow_slope = staticmethod(_pow_slope)
     log_abs_base = staticmethod(_log_abs_base)
+
+
+fill_backend(ArrayMath, np, "numpy")
 
 
 # Results ----------------------------------------------------------------------------

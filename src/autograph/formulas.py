@@ -264,7 +264,7 @@ def evaluate(expr: Expr) -> float:
     if head == "mul":
         return math.prod(values)
     if head == "pow":
-        return ScalarMath.pow(*values)
+        return math.pow(*values)
     if head in _EXTRA:
         return _EXTRA[head](*values)
     op = _OPERATORS.get(head) or BY_NAME[head]

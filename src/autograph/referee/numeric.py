@@ -22,7 +22,6 @@ one code path for every op.
 from __future__ import annotations
 
 import math
-import operator
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -31,7 +30,7 @@ import mpmath
 
 from autograph.errors import MathError
 from autograph.graph import Graph
-from autograph.ops import CONST, VAR
+from autograph.ops import CONST, VAR, fill_backend
 from autograph.referee.kinks import kink_nodes, side
 
 DIGITS = 50
@@ -46,17 +45,9 @@ _FAILURES = (ArithmeticError, ValueError, TypeError)
 class MpMath:
     """The math backend over mpmath numbers, at the referee's working precision."""
 
-    add, sub = staticmethod(operator.add), staticmethod(operator.sub)
-    mul, div = staticmethod(operator.mul), staticmethod(operator.truediv)
-    neg = staticmethod(operator.neg)
-    pow = staticmethod(ctx.power)
-    sin, cos, tan = staticmethod(ctx.sin), staticmethod(ctx.cos), staticmethod(ctx.tan)
-    asin, acos, atan = staticmethod(ctx.asin), staticmethod(ctx.acos), staticmethod(ctx.atan)
-    sinh, cosh, tanh = staticmethod(ctx.sinh), staticmethod(ctx.cosh), staticmethod(ctx.tanh)
-    exp, log, sqrt = staticmethod(ctx.exp), staticmethod(ctx.ln), staticmethod(ctx.sqrt)
-    log10 = staticmethod(ctx.log10)
-    abs = staticmethod(ctx.fabs)
-    max, min = staticmethod(max), staticmethod(min)
+    # The mpmath functions the op table names (its ``mpmath`` column) are set below
+    # by fill_backend, operators and max/min from its ``scalar`` column (they work on
+    # mpmath numbers); these are the ones it cannot name.
 
     @staticmethod
     def log2(a: Any) -> Any:
@@ -77,6 +68,9 @@ class MpMath:
     def relu(a: Any) -> Any:
         """max(a, 0)."""
         return a if a > 0 else ctx.zero
+
+
+fill_backend(MpMath, ctx, "mpmath")
 
 
 class Deadline:
