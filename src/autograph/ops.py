@@ -281,6 +281,7 @@ OPS: tuple[Op, ...] = (
 )
 # fmt: on
 
+
 def fill_backend(backend: type, library: Any = None, column: str = "scalar") -> None:
     """Give a math backend each op's forward function from the table, where it has none.
 
