@@ -106,6 +106,10 @@ def _share(a: Any, b: Any) -> Any:
 
 def _pow_slope(a: Any, b: Any) -> Any:
     """d(a^b)/da = b * a^(b - 1); 0 where b = 0, since a^0 is the constant 1 (even at a = 0)."""
+    if isinstance(b, float):  # one exponent for every sample, as in (w*x + b - y)^2
+        if b == 0.0 or b == 1.0:
+            return b
+        return np.multiply(a, 2.0) if b == 2.0 else b * np.power(a, b - 1.0)
     zero = np.equal(b, 0.0)
     return np.where(zero, 0.0, b * np.power(np.where(zero, 1.0, a), b - 1.0))
 

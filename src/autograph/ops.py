@@ -259,7 +259,7 @@ OPS: tuple[Op, ...] = (
         lambda sp, a: sp.Abs(a), kink="abs is not differentiable at 0; autograph uses 0 there, "
         "as PyTorch does",
         scalar=abs, numpy="abs", mpmath="fabs"),
-    _op("sigmoid", 1, (lambda m, a, out: m.sigmoid(a) * m.sigmoid(-a),),
+    _op("sigmoid", 1, (lambda m, a, out: out * m.sigmoid(-a),),
         (lambda s, a: s.sigmoid(a) * (1 - s.sigmoid(a)),), lambda sp, a: 1 / (1 + sp.exp(-a))),
     _op("relu", 1, (lambda m, a, out: m.step(a),), (lambda s, a: s.greater(a, 0),),
         lambda sp, a: sp.Max(a, 0), kink="relu is not differentiable at 0; autograph uses 0 "
