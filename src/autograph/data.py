@@ -29,7 +29,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
-from autograph.errors import InputError
+from autograph.errors import InputError, shorten
 
 FloatArray = npt.NDArray[np.float64]
 Chunk = dict[str, FloatArray]
@@ -106,7 +106,7 @@ class DataFile:
             if len(name) >= 2 and name[0] == name[-1] == '"':
                 name = name[1:-1].strip()
             if not _NAME.match(name):
-                shown = repr(_short(field))
+                shown = repr(shorten(field, 30))
                 raise self._error(
                     f"{shown} is not a variable name "
                     "(letters, digits and _, not starting with a digit)",
@@ -190,12 +190,12 @@ class DataFile:
                 column,
             )
         if len(fields) > width:
-            extra = _short(fields[width].decode("utf-8", "replace").strip())
+            extra = shorten(fields[width].decode("utf-8", "replace").strip(), 30)
             raise self._error(
                 f"an extra field {extra!r}; each line has only {_fields(names)}", line, width + 1
             )
         for column, field in enumerate(fields, 1):
-            shown = _short(field.decode("utf-8", "replace").strip())
+            shown = shorten(field.decode("utf-8", "replace").strip(), 30)
             if not _NUMBER.match(field):
                 what = "a field is empty" if not shown else f"{shown!r} is not a number"
                 raise self._error(f"{what} (column {names[column - 1]!r})", line, column)
@@ -208,10 +208,6 @@ class DataFile:
 def _fields(names: tuple[str, ...]) -> str:
     count = len(names)
     return f"{count} field{'s' if count != 1 else ''} ({', '.join(names)})"
-
-
-def _short(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _parse_fast(body: bytes, width: int, delimiter: bytes) -> FloatArray | None:

@@ -75,6 +75,11 @@ class AutographError(Exception):
         )
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """Text as a message shows it: a 100,000-character name is cut, not printed whole."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _clip(line: str, column: int, room: int = 100) -> tuple[str, int]:
     """A window of at most ``room`` characters around ``column`` of a long line."""
     if len(line) <= room:

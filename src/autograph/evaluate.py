@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from autograph.errors import InputError, MathError
+from autograph.errors import InputError, MathError, shorten
 from autograph.graph import Graph, collector_paused
 from autograph.ops import ScalarMath
 from autograph.plan import (
@@ -74,11 +74,11 @@ def bind(graph: Graph, at: Mapping[str, float]) -> list[float]:
         if name not in graph.variables:
             raise InputError("unknown-variable", _not_a_variable(graph, name), variable=name)
         if not isinstance(value, int | float) or not math.isfinite(value):
-            raise InputError("bad-value", f"the value of {_short(name)!r} must be a finite number")
+            raise InputError("bad-value", f"the value of {shorten(name)!r} must be a finite number")
     missing = [name for name in graph.variables if name not in at]
     if missing:
         listed = _listed(missing)
-        example = ",".join(f"{_short(name)}=..." for name in missing[:_SHOWN])
+        example = ",".join(f"{shorten(name)}=..." for name in missing[:_SHOWN])
         raise InputError(
             "unbound-variable",
             f"no value for {listed} (give one with --at {example})",
@@ -92,23 +92,17 @@ def bind(graph: Graph, at: Mapping[str, float]) -> list[float]:
 def _not_a_variable(graph: Graph, name: str) -> str:
     known = _listed(list(graph.variables)) or "none"
     if any(assigned == name for assigned, _ in graph.statements):
-        return (
-            f"{_short(name)!r} is assigned in the program, not a free variable (variables: {known})"
-        )
-    return f"{_short(name)!r} is not a variable of the program (variables: {known})"
+        shown = repr(shorten(name))
+        return f"{shown} is assigned in the program, not a free variable (variables: {known})"
+    return f"{shorten(name)!r} is not a variable of the program (variables: {known})"
 
 
 _SHOWN = 5
 
 
-def _short(name: str, limit: int = 40) -> str:
-    """A name as shown in a message: a 100,000-character name is cut, not printed whole."""
-    return name if len(name) <= limit else name[: limit - 3] + "..."
-
-
 def _listed(names: list[str]) -> str:
     """``x, y, z``; past a handful of names, ``and 95 more``."""
-    shown = ", ".join(_short(name) for name in names[:_SHOWN])
+    shown = ", ".join(shorten(name) for name in names[:_SHOWN])
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 

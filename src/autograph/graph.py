@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from autograph import ops
-from autograph.errors import InputError, Span
+from autograph.errors import InputError, Span, shorten
 from autograph.ops import CONST, VAR, Op
 from autograph.plan import Plan
 
@@ -282,7 +282,7 @@ class _Builder:
         if not math.isfinite(value):
             raise InputError(
                 "number-too-large",
-                f"the number {_short(text)} is too large for float64",
+                f"the number {shorten(text)} is too large for float64",
                 Span(token[1], token[2]),
                 self.graph.source,
             )
@@ -351,10 +351,6 @@ class _Builder:
         graph.ends.pop()
         self.plan.blank_partials.pop()
         del self.plan.live[node:]
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _suggest(name: str) -> str:
