@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from autograph.cli import main
+
+# Property tests draw the same examples on every run (CI and here alike), so a run never
+# fails by chance; HYPOTHESIS_PROFILE=explore draws new ones, to hunt for bugs.
+settings.register_profile("derandomized", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomized"))
 
 
 @dataclass
