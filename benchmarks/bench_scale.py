@@ -35,7 +35,7 @@ from typing import Any
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before PyTorch starts its threads
 
 import autograph
-from autograph import grammar
+from autograph.language import grammar
 from autograph.ops import CONST, VAR
 
 X = 0.3

@@ -243,6 +243,12 @@ def test_large_json_piped_into_head_c_ends_quietly_with_exit_code_141() -> None:
     assert (code, stderr) == (141, "")
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C acts by default, even where the suite runs with it ignored
+    (a background job of a shell without job control inherits SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _waiting_for_input(pid: int) -> bool:
     """True once the process sleeps in a read of its (never-closed) standard input."""
     try:
@@ -260,6 +266,7 @@ def test_ctrl_c_while_reading_standard_input_ends_quietly_with_exit_code_130() -
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=ENVIRONMENT,
+        preexec_fn=_interruptible,
     )
     deadline = time.monotonic() + 10  # without /proc/PID/wchan, interrupt anyway
     while not _waiting_for_input(process.pid) and time.monotonic() < deadline:
@@ -278,6 +285,7 @@ def test_ctrl_c_during_a_long_computation_ends_quietly_with_exit_code_130() -> N
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=ENVIRONMENT,
+        preexec_fn=_interruptible,
     )
     # Events, not sleeps: once it waits on its input it is past start-up; once it has
     # taken the whole program it is computing (seconds of work) when the signal comes.

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 import autograph
 from autograph import InputError, ops
 from autograph.errors import Span
-from autograph.grammar import lark_parser
+from autograph.language.grammar import lark_parser
 from strategies import broken_programs, programs
 
 Description = tuple[Any, ...]
@@ -282,7 +282,7 @@ def test_broken_programs_fail_exactly_as_lark_trees_do(source: str) -> None:
 
 
 def test_a_corrupt_or_stale_table_cache_is_rebuilt_from_the_grammar(tmp_path, monkeypatch) -> None:
-    from autograph import grammar
+    from autograph.language import grammar
 
     cache = tmp_path / "autograph-lalr.json"
     monkeypatch.setattr(grammar, "_cache_places", lambda: [cache])

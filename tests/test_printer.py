@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 import autograph
-from autograph import InputError, printer
+from autograph import InputError
+from autograph.language import printer
 from strategies import programs
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

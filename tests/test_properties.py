@@ -32,7 +32,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import autograph
-from autograph import printer, symbolic
+from autograph import symbolic
+from autograph.language import printer
 from autograph.ops import BY_NAME, OPS, Op, ScalarMath
 from autograph.referee import check, numeric
 from autograph.referee.kinks import SWITCHES

@@ -19,8 +19,8 @@ from unittest import mock
 import pytest
 
 import autograph
-from autograph import printer
 from autograph.cli import main
+from autograph.language import printer
 
 
 def run_json(*args: str, stdin: str = "") -> dict[str, object]:

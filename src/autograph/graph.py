@@ -27,7 +27,7 @@ from autograph.ops import CONST, VAR, Op
 from autograph.plan import Plan
 
 if TYPE_CHECKING:
-    from autograph.grammar import Entry, Handler
+    from autograph.language.grammar import Entry, Handler
 
 BINARY_RULES = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow"}
 
@@ -125,7 +125,7 @@ def parse(source: str) -> Graph:
     A syntax error anywhere is reported before a mistake of meaning (an unknown
     function, say) in an earlier statement, as a reader checks a program.
     """
-    from autograph import grammar
+    from autograph.language import grammar
 
     with collector_paused():
         builder = _Builder(source)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from autograph.evaluate import Backward, Forward
-from autograph.printer import expression
+from autograph.language.printer import expression
 
 
 def to_dict(result: Forward, **extra: Any) -> dict[str, Any]:

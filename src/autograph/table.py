@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from autograph.evaluate import Backward, Forward, format_number
+from autograph.language.printer import expression
 from autograph.ops import CONST, VAR
-from autograph.printer import expression
 
 MAX_ROWS = 1000
 """A table longer than this shows its first and last rows: beyond it no one reads on."""

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from autograph.evaluate import Backward, Forward, format_number
 from autograph.graph import Graph
+from autograph.language.printer import expression
 from autograph.ops import CONST, VAR
-from autograph.printer import expression
 
 VARIABLE, CONSTANT, INTERMEDIATE, OUTPUT = "variable", "constant", "intermediate", "output"
 

@@ -1,6 +1,6 @@
 """The parser of autograph's language: Lark's LALR tables, driven by a small loop.
 
-The grammar lives in ``grammars/autograph.lark``. Lark turns it into LALR parse
+The grammar lives beside this module, in ``autograph.lark``. Lark turns it into LALR parse
 tables once; they are cached on disk as JSON (in ``__pycache__`` beside this
 module, or in the user's cache directory), so a warm start does not import Lark
 at all. ``parse`` then runs a plain shift-reduce
@@ -39,10 +39,7 @@ Entry = tuple[Any, ...]
 Handler = Callable[[list[Entry]], Entry]
 
 _HERE = Path(__file__).resolve().parent
-_GRAMMAR_PLACES = (
-    _HERE / "grammars" / "autograph.lark",  # installed wheel
-    _HERE.parents[1] / "grammars" / "autograph.lark",  # source checkout, editable install
-)
+_GRAMMAR_PLACES = (_HERE / "autograph.lark",)
 _CACHE_NAME = "autograph-lalr.json"
 _CACHE_FORMAT = 1
 

@@ -1,0 +1,5 @@
+"""The commands, one module per job; importing this package registers them on the app."""
+
+from autograph.cli.commands import passes, pictures, symbolic
+
+__all__ = ["passes", "pictures", "symbolic"]

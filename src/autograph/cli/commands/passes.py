@@ -1,0 +1,174 @@
+"""``eval`` and ``grad``: the forward and reverse passes, at a point or over a dataset."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from autograph.cli.app import app
+from autograph.cli.options import (
+    AtOption,
+    CheckOption,
+    DataOption,
+    Expr,
+    FileOption,
+    IgnoreExtraOption,
+    JsonOption,
+    QuietOption,
+    ReduceOption,
+    TimeoutOption,
+    TolOption,
+    WrtOption,
+    needs,
+    parse_at,
+    parse_names,
+    positive,
+    read_program,
+)
+from autograph.cli.output import print_over_data, progress_wanted, show
+from autograph.errors import InputError
+
+
+@app.command("eval")
+def eval_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    at: AtOption = None,
+    json: JsonOption = False,
+    data: DataOption = None,
+    ignore_extra_columns: IgnoreExtraOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Forward pass: the value of every node and of the program.
+
+    Example: autograph eval "((x+5)^3+1)^2" --at x=-3
+    """
+    from autograph.evaluate import forward
+    from autograph.graph import parse
+
+    needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
+    needs("--data", data is not None, {"--quiet": quiet})
+    graph = parse(read_program(expr, file, data))
+    if data is not None:
+        eval_over_data(graph, data, parse_at(at), ignore_extra_columns, quiet, json)
+        return
+    show(forward(graph, parse_at(at)), json)
+
+
+@app.command("grad")
+def grad_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    at: AtOption = None,
+    wrt: WrtOption = None,
+    json: JsonOption = False,
+    data: DataOption = None,
+    reduce: ReduceOption = None,
+    ignore_extra_columns: IgnoreExtraOption = False,
+    quiet: QuietOption = False,
+    check: CheckOption = False,
+    tol: TolOption = None,
+    timeout: TimeoutOption = None,
+) -> None:
+    """Forward and reverse passes: every node's value, adjoint, and the gradient.
+
+    Example: autograph grad "c = w*x; f = c + b; d = f - y; J = 0.5*d^2" --at w=3,b=1,x=-3,y=5
+
+    With --check, each derivative is checked against SymPy and a finite difference.
+    """
+    from autograph.evaluate import backward
+    from autograph.graph import parse
+
+    needs("--check", check, {"--tol": tol is not None, "--timeout": timeout is not None})
+    needs("--data", data is not None, {"--reduce": reduce is not None})
+    needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
+    needs("--data", data is not None, {"--quiet": quiet})
+    graph = parse(read_program(expr, file, data))
+    names = parse_names(wrt, "--wrt")
+    if check:
+        if data is not None:
+            raise InputError("usage", "--check checks one point: it cannot be used with --data")
+        tolerance = positive(1e-9 if tol is None else tol, "--tol", 0, 1)
+        seconds = positive(5.0 if timeout is None else timeout)
+        check_point(graph, parse_at(at), names, tolerance, seconds, json)
+        return
+    if data is not None:
+        options = (reduce or "mean", ignore_extra_columns, quiet)
+        print_over_data(grad_over_data(graph, data, parse_at(at), names, *options), json)
+        return
+    show(backward(graph, parse_at(at), names), json)
+
+
+def check_point(
+    graph: Any,
+    at: dict[str, float],
+    wrt: list[str] | None,
+    tol: float,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """grad --check: the grad output with the check added; exit 1 on a disagreement."""
+    from autograph.referee import check
+    from autograph.referee.render import disagreement, print_check
+    from autograph.referee.render import to_dict as check_dict
+
+    checked = check(graph, at, wrt, tol=tol, timeout=timeout)
+    if as_json:
+        from autograph.report import write
+
+        write(checked.result, sys.stdout, check=check_dict(checked))
+    else:
+        from rich.console import Console
+
+        from autograph.table import print_result as print_table
+
+        console = Console()
+        print_table(checked.result, console)
+        print_check(checked, console)
+    if not checked.agrees:
+        sys.stdout.flush()
+        raise disagreement(checked)
+
+
+def eval_over_data(
+    graph: Any, path: str, at: dict[str, float], ignore_extra: bool, quiet: bool, as_json: bool
+) -> None:
+    """eval --data: the output for every row, streamed as CSV or as a JSON array."""
+    from autograph import batch
+    from autograph import data as samples
+
+    with samples.open_data(path) as source:
+        batch.bind_columns(graph, source.names, at, ignore_extra=ignore_extra, source=source.label)
+        chunks = samples.with_progress(source.chunks(), source, progress_wanted(quiet))
+        rows = batch.values(graph, chunks, at, where=source.where)
+        # Spooled (in memory, then on disk): on an error at any row, stdout stays empty.
+        import shutil
+        import tempfile
+
+        with tempfile.SpooledTemporaryFile(max_size=32 << 20, mode="w+") as spool:
+            samples.write_values(rows, graph.names[graph.output], as_json, spool)
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout)
+
+
+def grad_over_data(
+    graph: Any,
+    path: str,
+    at: dict[str, float],
+    wrt: list[str] | None,
+    reduce: str,
+    ignore_extra: bool,
+    quiet: bool,
+) -> Any:
+    """grad --data: the mean (or sum) over the rows of the value and of the gradient."""
+    if reduce not in ("mean", "sum"):
+        raise InputError("usage", f"--reduce takes mean or sum, not {reduce!r}")
+    from autograph import batch
+    from autograph import data as samples
+
+    with samples.open_data(path) as source:
+        batch.bind_columns(graph, source.names, at, ignore_extra=ignore_extra, source=source.label)
+        chunks = samples.with_progress(source.chunks(), source, progress_wanted(quiet))
+        how: Any = reduce
+        result = batch.backward(graph, chunks, at, wrt, reduce=how, where=source.where)
+        return result, source.label

@@ -1,0 +1,125 @@
+"""``graph`` and ``explain``: the graph drawn, and both passes told in words."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from autograph.cli.app import app
+from autograph.cli.options import (
+    AtOption,
+    Expr,
+    FileOption,
+    WrtOption,
+    parse_at,
+    parse_names,
+    read_program,
+)
+from autograph.errors import InputError
+
+
+class PictureFormat(StrEnum):
+    """What ``autograph graph`` draws."""
+
+    text = "text"
+    dot = "dot"
+    mermaid = "mermaid"
+    svg = "svg"
+    png = "png"
+
+
+class ExplainFormat(StrEnum):
+    """How ``autograph explain`` writes."""
+
+    text = "text"
+    md = "md"
+
+
+@app.command("graph")
+def graph_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    at: AtOption = None,
+    grad: Annotated[
+        bool, typer.Option("--grad", help="Show each node's adjoint too (needs --at).")
+    ] = False,
+    wrt: WrtOption = None,
+    format: Annotated[
+        PictureFormat,
+        typer.Option(
+            "--format",
+            help="text: a tree in the terminal; dot: Graphviz source; mermaid: a Mermaid "
+            "flowchart; svg, png: pictures drawn by Graphviz.",
+        ),
+    ] = PictureFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="Write to FILE (png needs it).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Draw the graph: inputs on the left, the output on the right.
+
+    With --at each node shows its value, with --grad also its adjoint.
+    svg and png need Graphviz: pip install 'autograph[pictures]', or `dot` on PATH.
+
+    Example: autograph graph "h = x + 5; g = h^3 + 1; f = g^2" --at x=-3 --grad --format svg
+    """
+    from autograph.graph import parse
+    from autograph.pictures import draw, evaluate
+
+    if format is PictureFormat.png and output is None:
+        raise InputError("usage", "--format png writes a binary file: give -o FILE")
+    graph = parse(read_program(expr, file))
+    names = parse_names(wrt, "--wrt")
+    if format is PictureFormat.text and output is None:
+        from rich.console import Console
+
+        from autograph.pictures.text import tree
+
+        Console().print(tree(graph, evaluate(graph, parse_at(at) if at else None, grad, names)))
+        return
+    picture = draw(graph, parse_at(at) if at else None, grad, names, format.value)
+    if output is None:
+        sys.stdout.write(picture if isinstance(picture, str) else picture.decode("utf-8"))
+        return
+    data = picture.encode("utf-8") if isinstance(picture, str) else picture
+    try:
+        output.write_bytes(data)
+    except OSError as err:
+        raise InputError("file", f"cannot write {str(output)!r}: {err.strerror}") from None
+
+
+@app.command("explain")
+def explain_command(
+    expr: Expr = None,
+    file: FileOption = None,
+    at: AtOption = None,
+    wrt: WrtOption = None,
+    format: Annotated[
+        ExplainFormat,
+        typer.Option("--format", help="text: for the terminal; md: Markdown with LaTeX math."),
+    ] = ExplainFormat.text,
+) -> None:
+    """Both passes in words: each node's value, then the chain rule step by step.
+
+    Example: autograph explain "h = x + 5; g = h^3 + 1; f = g^2" --at x=-3
+    """
+    from autograph.explain import explain, print_explanation, to_markdown
+    from autograph.graph import parse
+
+    graph = parse(read_program(expr, file))
+    explanation = explain(graph, parse_at(at), parse_names(wrt, "--wrt"))
+    if format is ExplainFormat.md:
+        sys.stdout.write(to_markdown(explanation))
+    else:
+        print_explanation(explanation)

@@ -1,0 +1,98 @@
+"""The entry point: run a command, turn every failure into an exit code and a message.
+
+Errors become exit code 2 (bad input) or 1 (a math failure) and a message on
+stderr, as text or, under ``--json``, as one line of JSON; a closed pipe is 141
+and Ctrl-C 130, both quiet. No traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from typing import NoReturn
+
+from autograph.cli import commands  # noqa: F401 - registers the commands on the app
+from autograph.cli.app import app
+from autograph.cli.options import protect_expressions
+from autograph.errors import AutographError, InputError
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: run the command line and exit with its code, never with a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
+    as_json = "--json" in args
+    # A big program's graph, results and JSON are millions of objects that hold no cycles;
+    # the default thresholds would rescan them all many times over. Collect, but seldom.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        from typer.main import get_command
+
+        command = get_command(app)
+        args = protect_expressions(args, command)
+        code = command.main(args=args, prog_name="autograph", standalone_mode=False)
+        sys.stdout.flush()
+        _exit(code if isinstance(code, int) else 0)
+    except AutographError as err:
+        _report(err, as_json)
+        _exit(err.exit_code)
+    except KeyboardInterrupt:  # quietly, as Typer does inside a command: the shell shows ^C
+        _exit(130)
+    except BrokenPipeError:
+        _silence_stdout()
+        _exit(141)
+    except SystemExit as done:
+        # Typer and Rich turn a closed pipe into exit 1; the convention is 141 (128 + SIGPIPE).
+        if isinstance(done.__context__, BrokenPipeError):
+            _silence_stdout()
+            _exit(141)
+        raise
+    except Exception as err:  # noqa: BLE001 - the last line of defence against tracebacks
+        usage = _usage_error(err)
+        if usage is None:
+            usage = AutographError("internal", f"internal error (a bug in autograph): {err!r}")
+        _report(usage, as_json)
+        _exit(usage.exit_code)
+    finally:
+        gc.set_threshold(*thresholds)  # main() may be called in-process, by tests
+
+
+def _usage_error(err: Exception) -> AutographError | None:
+    """Click's own errors (unknown option, missing value) as an InputError, exit 2."""
+    from typer.exceptions import Abort, TyperException
+
+    if isinstance(err, Abort):
+        return InputError("interrupted", "aborted")
+    if isinstance(err, TyperException):
+        return InputError("usage", f"{err.format_message()} (see autograph --help)")
+    return None
+
+
+def _report(err: AutographError, as_json: bool) -> None:
+    if as_json:
+        from autograph.report import dumps
+
+        text = dumps(err.to_dict())
+    else:
+        text = err.render()
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _exit(code: int) -> NoReturn:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 141
+    raise SystemExit(code)

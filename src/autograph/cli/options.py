@@ -1,0 +1,236 @@
+"""Options and input: the options every command shares, and reading what they say.
+
+``--at`` and ``--wrt`` values, the program from EXPR, standard input or
+``--file``, and the rules that refuse an option without the one it needs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from autograph.errors import InputError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+
+Expr = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="EXPR",
+        help='The formula or program, e.g. "c = w*x; J = 0.5*(c + b - y)^2"; - reads stdin.',
+        show_default=False,
+    ),
+]
+FileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--file", metavar="PATH", help="Read the program from this file.", show_default=False
+    ),
+]
+AtOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--at",
+        metavar="NAME=VALUE,...",
+        help="Values of the free variables: --at w=3,b=1 --at x=-3 (repeat or comma-separate).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print strict JSON on stdout (errors as JSON on stderr).")
+]
+WrtOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--wrt",
+        metavar="NAME,...",
+        help="Differentiate with respect to these variables (default: every free variable).",
+        show_default=False,
+    ),
+]
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        metavar="FILE",
+        help="A CSV or TSV file of samples (- reads stdin): its header names variables, each "
+        "row binds them for one sample, --at binds the rest. grad then gives the mean over the "
+        "rows, with respect to the --at variables by default; eval gives one value per row.",
+        show_default=False,
+    ),
+]
+ReduceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reduce",
+        metavar="mean|sum",
+        help="With --data: the mean (the default) or the sum over the rows.",
+        show_default=False,
+    ),
+]
+IgnoreExtraOption = Annotated[
+    bool,
+    typer.Option("--ignore-extra-columns", help="With --data: skip columns that name no variable."),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", help="With --data: no progress bar on stderr.")
+]
+CheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="Check each derivative against a referee (SymPy's symbolic derivative, or the "
+        "graph in 50-digit arithmetic when the formula is too big for SymPy) and a finite "
+        "difference; exit 1 when reverse mode and the referee disagree.",
+    ),
+]
+TolOption = Annotated[
+    float | None,
+    typer.Option(
+        "--tol",
+        metavar="REL",
+        help="With --check: the relative tolerance of agreement (default 1e-9).",
+        show_default=False,
+    ),
+]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="With --check: the seconds SymPy may take before the numeric referee takes over "
+        "(which then has as long; default 5).",
+        show_default=False,
+    ),
+]
+
+
+def needs(option: str, given: bool, dependents: dict[str, bool]) -> None:
+    """Refuse an option that means nothing without ``option``, rather than ignore it."""
+    for name, used in dependents.items():
+        if used and not given:
+            raise InputError("usage", f"{name} goes with {option}")
+
+
+def positive(
+    value: float, option: str = "--timeout", least: float = 1e-3, most: float = 1e6
+) -> float:
+    """An option value from ``least`` to ``most`` (a timer cannot be set days ahead)."""
+    if not (math.isfinite(value) and least <= value <= most):
+        raise InputError("usage", f"{option} takes a number from {least:g} to {most:g}")
+    return value
+
+
+def read_program(expr: str | None, file: Path | None, data_path: str | None = None) -> str:
+    """The program text from EXPR, standard input (``-``) or ``--file``."""
+    if expr is not None and file is not None:
+        raise InputError("usage", "give the program either as EXPR or with --file, not both")
+    if expr == "-" and data_path == "-":
+        raise InputError("usage", "the program and --data cannot both read standard input")
+    if file is not None:
+        try:
+            data = file.read_bytes()
+        except OSError as err:
+            raise InputError("file", f"cannot read {str(file)!r}: {err.strerror}") from None
+        return _decode(data, str(file))
+    if expr == "-":
+        return _decode(sys.stdin.buffer.read(), "standard input")
+    if expr is None:
+        raise InputError(
+            "usage", "no program given: pass EXPR, - to read standard input, or --file PATH"
+        )
+    return expr
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8-sig")  # a byte order mark, as Windows editors write, is skipped
+    except UnicodeDecodeError as err:
+        raise InputError("encoding", f"{where} is not valid UTF-8 (byte {err.start})") from None
+
+
+def parse_at(items: list[str] | None) -> dict[str, float]:
+    """``["w=3,b=1", "x=-3"]`` to ``{"w": 3.0, "b": 1.0, "x": -3.0}``; finite values only."""
+    values: dict[str, float] = {}
+    for item in items or []:
+        for pair in _pieces(item, "--at"):
+            name, equals, text = (part.strip() for part in pair.partition("="))
+            if not equals or not _NAME.match(name):
+                raise InputError(
+                    "bad-at", f"--at expects NAME=VALUE pairs such as x=-3, got {pair.strip()!r}"
+                )
+            if not _NUMBER.match(text):
+                raise InputError("bad-at", f"--at {name}: {text!r} is not a number", variable=name)
+            value = float(text)
+            if not math.isfinite(value):
+                raise InputError(
+                    "bad-at", f"--at {name}: {text} is too large for float64", variable=name
+                )
+            if name in values and values[name] != value:
+                raise InputError(
+                    "bad-at",
+                    f"--at gives {name} two values: {values[name]!r} and {value!r}",
+                    variable=name,
+                )
+            values[name] = value
+    return values
+
+
+def parse_names(items: list[str] | None, option: str) -> list[str] | None:
+    """``["w", "b,x"]`` to ``["w", "b", "x"]``; None when the option was not given."""
+    if items is None:
+        return None
+    names = [name.strip() for item in items for name in _pieces(item, option)]
+    for name in names:
+        if not _NAME.match(name):
+            raise InputError("bad-wrt", f"{option} expects variable names, got {name!r}")
+    return names
+
+
+def _pieces(item: str, option: str) -> list[str]:
+    """The comma-separated pieces of one option value; a trailing comma is forgiven."""
+    pieces = [piece for piece in item.split(",") if piece.strip()]
+    if not pieces:
+        raise InputError("usage", f"{option} was given an empty value")
+    return pieces
+
+
+def protect_expressions(args: list[str], command: Any = None) -> list[str]:
+    """Move arguments such as ``-x^2`` behind ``--`` so Click reads them as EXPR, not options."""
+    if "--" in args:
+        return args
+    takes_value: set[str] = set()
+    known: set[str] = {"--help"}
+    if command is not None and args and args[0] in command.commands:
+        for param in command.commands[args[0]].params:
+            for opt in (*param.opts, *param.secondary_opts):
+                known.add(opt)
+                if not getattr(param, "is_flag", False) and param.param_type_name == "option":
+                    takes_value.add(opt)
+    kept: list[str] = []
+    moved: list[str] = []
+    skip_next = False
+    for index, arg in enumerate(args):
+        following = args[index + 1] if index + 1 < len(args) else None
+        if skip_next:
+            kept.append(arg)
+            skip_next = False
+        elif arg in known and not (
+            # `-o` with no value after it, or an option after it, is the expression -o.
+            arg in takes_value
+            and not arg.startswith("--")
+            and (following is None or following in known)
+        ):
+            kept.append(arg)
+            skip_next = arg in takes_value
+        elif arg.startswith("-") and arg != "-" and not re.match(r"--[A-Za-z][\w-]*(=|\Z)", arg):
+            moved.append(arg)
+        else:
+            kept.append(arg)
+    return [*kept, "--", *moved] if moved else kept
