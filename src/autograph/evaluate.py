@@ -15,9 +15,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from autograph.backends.scalar import ScalarMath
 from autograph.errors import InputError, MathError, shorten
 from autograph.graph import Graph, collector_paused
-from autograph.ops import ScalarMath
 from autograph.plan import (
     BOTH,
     CONSTANT_BOTH,

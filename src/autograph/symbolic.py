@@ -386,7 +386,7 @@ def _check_constant_parts(graph: Graph) -> None:
     Without ``at`` there is no forward pass, and SymPy would turn 1/0 or
     sqrt(-1) into zoo or I instead of an error.
     """
-    from autograph.ops import ScalarMath
+    from autograph.backends.scalar import ScalarMath
 
     fixed: dict[int, float] = {}
     for node, op in enumerate(graph.ops):
