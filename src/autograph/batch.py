@@ -146,7 +146,7 @@ fill_backend(ArrayMath, np, "numpy")
 # Results ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class BatchBackward(Backward):
     """The cost over a dataset: its value and gradient, and each node's statistics.
 
