@@ -270,8 +270,8 @@ def test_only_ascii_digits_are_numbers(run, args) -> None:
     assert run(*args).code == 2
 
 
-def test_version_prints_the_package_version(run) -> None:
+def test_version_prints_the_version_of_the_installed_distribution(run) -> None:
     from importlib.metadata import version
 
     out = run("--version")
-    assert out.code == 0 and out.stdout == f"autograph {version('autograph')}\n"
+    assert out.code == 0 and out.stdout == f"autograph {version('autograph-cli')}\n"
