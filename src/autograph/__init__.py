@@ -10,6 +10,8 @@ pass (every node's value) and the reverse pass (every node's adjoint)::
     (81.0, {'x': 216.0})
 """
 
+from typing import Any
+
 from autograph.errors import AutographError, InputError, MathError, Span
 from autograph.evaluate import Backward, Forward, backward, forward
 from autograph.graph import Graph, parse
@@ -24,6 +26,14 @@ __all__ = [
     "Span",
     "backward",
     "forward",
+    "load_ipython_extension",
     "parse",
 ]
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext autograph``: the ``%%autograph`` cell magic (see autograph.magic)."""
+    from autograph.magic import load
+
+    load(ipython)

@@ -76,7 +76,7 @@ def raising() -> np.errstate:
 # Results ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class BatchBackward(Backward):
     """The cost over a dataset: its value and gradient, and each node's statistics.
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from autograph.backends.scalar import ScalarMath
+from autograph.display import Displayed
 from autograph.errors import InputError, MathError, shorten
 from autograph.graph import Graph, collector_paused
 from autograph.plan import (
@@ -38,8 +39,8 @@ from autograph.plan import (
 _MATH_FAILURES = (ArithmeticError, ValueError)
 
 
-@dataclass(frozen=True, eq=False)
-class Forward:
+@dataclass(frozen=True, eq=False, repr=False)
+class Forward(Displayed):
     """The result of a forward pass: the value of every node."""
 
     graph: Graph
@@ -51,7 +52,7 @@ class Forward:
         return self.values[self.graph.output]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Backward(Forward):
     """A forward and a reverse pass: values, adjoints, local partials and the gradient."""
 

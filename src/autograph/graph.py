@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from autograph import ops
+from autograph.display import Displayed
 from autograph.errors import InputError, Span, shorten
 from autograph.ops import CONST, VAR, Op
 from autograph.plan import Plan
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 BINARY_RULES = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow"}
 
 
-@dataclass(eq=False)
-class Graph:
+@dataclass(eq=False, repr=False)
+class Graph(Displayed):
     """A program as a DAG of operations, stored as parallel lists indexed by node id."""
 
     source: str
