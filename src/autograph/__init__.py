@@ -12,20 +12,25 @@ pass (every node's value) and the reverse pass (every node's adjoint)::
 
 from typing import Any
 
+from autograph.derivatives import Hessian, gradient, hessian
 from autograph.errors import AutographError, InputError, MathError, Span
 from autograph.evaluate import Backward, Forward, backward, forward
-from autograph.graph import Graph, parse
+from autograph.graph import Builder, Graph, parse
 
 __all__ = [
     "AutographError",
     "Backward",
+    "Builder",
     "Forward",
     "Graph",
+    "Hessian",
     "InputError",
     "MathError",
     "Span",
     "backward",
     "forward",
+    "gradient",
+    "hessian",
     "load_ipython_extension",
     "parse",
 ]
