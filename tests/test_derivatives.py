@@ -226,10 +226,16 @@ def test_the_hessian_from_the_gradient_graph_agrees_with_a_reference(program) ->
     ("source", "at"),
     [
         ("x^2*y + y^3 - 3*y", {"x": 1.0, "y": 2.0}),
-        ("sin(x)*exp(y)/(x^2 + 1) + log(y)*tanh(x) + sigmoid(x*y) + softplus(y - x)", {"x": 0.7, "y": 1.3}),
-        ("sqrt(x*y) + atan(x/y) + asin(x/3) + acos(y/4) + cosh(x) + sinh(y) + x^y", {"x": 1.1, "y": 2.2}),
+        (
+            "sin(x)*exp(y)/(x^2 + 1) + log(y)*tanh(x) + sigmoid(x*y) + softplus(y - x)",
+            {"x": 0.7, "y": 1.3},
+        ),
+        (
+            "sqrt(x*y) + atan(x/y) + asin(x/3) + acos(y/4) + cosh(x) + sinh(y) + x^y",
+            {"x": 1.1, "y": 2.2},
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_hessian_agrees_with_sympy_and_a_difference_of_the_gradient(source, at) -> None:
     graph = autograph.parse(source)
     got = hessian(graph, at).matrix

@@ -74,9 +74,9 @@ def _gradient(graph: Graph, names: tuple[str, ...], root: int) -> Graph:
         for index, arg in enumerate(args):
             if not live[arg]:
                 continue
-            term = m.mul(adjoint, ops[node].partials[index](m, *items, out))  # type: ignore[attr-defined]
+            term = m.mul(adjoint, ops[node].partials[index](m, *items, out))
             before = adjoints.get(arg)
-            adjoints[arg] = term if before is None else m.add(before, term)  # type: ignore[attr-defined]
+            adjoints[arg] = term if before is None else m.add(before, term)
     m.span = (0, 0)
     result.outputs = {
         gradient_name(name): m.node(adjoints.get(graph.variables[name], 0.0)) for name in names
@@ -160,8 +160,8 @@ def _product(
     m = GraphMath(Builder(dotted))
     total: Node | float = 0.0
     for name in names:
-        term = m.mul(m.handle(first.outputs[gradient_name(name)]), direction[name])  # type: ignore[attr-defined]
-        total = m.add(total, term)  # type: ignore[attr-defined]
+        term = m.mul(m.handle(first.outputs[gradient_name(name)]), direction[name])
+        total = m.add(total, term)
     dotted.outputs = {**first.outputs, "directional": m.node(total)}
     second = gradient(dotted, names, of="directional")
     values = forward(second, at).values

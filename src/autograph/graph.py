@@ -150,7 +150,7 @@ class Builder:
         return node
 
     def constant(self, value: float, label: str | None = None, start: int = 0, end: int = 0) -> int:
-        """The node of the number ``value`` (``label``: how it is written, by default its digits)."""
+        """The node of the number ``value``, written as ``label`` (by default its digits)."""
         if label is None:
             label = repr(value) if not value.is_integer() or abs(value) >= 1e16 else str(int(value))
         return self.leaf(CONST, value, label, start, end)[0]

@@ -11,7 +11,8 @@ graph holds no ``1 * ...`` chains and no partial whose contribution is zero.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from autograph.backends.scalar import ScalarMath
 from autograph.graph import Builder
@@ -71,6 +72,10 @@ class GraphMath:
     def __init__(self, builder: Builder) -> None:
         self.builder = builder
         self.span = (0, 0)
+
+    if TYPE_CHECKING:  # the op methods are set from the table below
+
+        def __getattr__(self, name: str) -> Callable[..., Node | float]: ...
 
     def node(self, item: Node | float) -> int:
         """The node id of an item, a number becoming a constant node."""
