@@ -298,6 +298,36 @@ def derivative_values(
     return within_budget(timeout, work)
 
 
+def second_derivative_values(
+    graph: Graph, at: Mapping[str, float], names: Sequence[str], timeout: float | None
+) -> list[list[float | None]]:
+    """SymPy's second derivatives of the output by each pair of ``names``, evaluated at ``at``.
+
+    ``values[i][j]`` is d2 output / d names[i] d names[j] (each pair differentiated
+    once: the matrix is symmetric), None where it is not a finite real number. As
+    ``derivative_values``, with the exact float64 constants, inside the time budget.
+    """
+    symbol = symbols(graph)
+    point = point_of(symbol, at)
+
+    def work() -> list[list[float | None]]:
+        function = to_sympy(graph, "binary")
+        size = len(names)
+        values: list[list[float | None]] = [[None] * size for _ in range(size)]
+        for i, first in enumerate(names):
+            derivative = sp.diff(function, symbol[first])
+            for j in range(i, size):
+                second = sp.diff(derivative, symbol[names[j]])
+                try:
+                    value = numeric_value(second, point)
+                except (ArithmeticError, TypeError, ValueError, AttributeError):
+                    value = None
+                values[i][j] = values[j][i] = value
+        return values
+
+    return within_budget(timeout, work)
+
+
 @dataclass(frozen=True)
 class Derivative:
     """One symbolic partial derivative of the program's output."""
