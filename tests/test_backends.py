@@ -20,6 +20,13 @@ def test_every_backend_has_every_op_of_the_table(backend: type, op: ops.Op) -> N
     assert callable(getattr(backend, op.name, None)), f"{backend.__name__} lacks {op.name}"
 
 
+@pytest.mark.parametrize("op", ops.ALL, ids=lambda op: op.name)
+def test_the_graph_backend_has_every_op_of_the_table(op: ops.Op) -> None:
+    from autograph.backends.graph import GraphMath
+
+    assert callable(getattr(GraphMath, op.name, None)), f"GraphMath lacks {op.name}"
+
+
 def _functions(backend: type) -> dict[str, object]:
     return {op.name: vars(backend)[op.name].__func__ for op in ops.ALL if op.name in vars(backend)}
 

@@ -17,6 +17,7 @@ import autograph
 from autograph import ops
 from autograph.derivatives import gradient, hessian
 from autograph.graph import Builder, Graph
+from reference_torch import torch_op
 from test_properties import FAST, close, graph_and_point, programs
 
 # -- The builder --
@@ -164,16 +165,6 @@ def _difference_hessian(graph: Graph, at: dict[str, float]) -> list[list[float]]
     return rows
 
 
-TORCH = {
-    "add": lambda t, a, b: a + b, "sub": lambda t, a, b: a - b, "mul": lambda t, a, b: a * b,
-    "div": lambda t, a, b: a / b, "neg": lambda t, a: -a, "pow": lambda t, a, b: t.pow(a, b),
-    "log": lambda t, a: t.log(a), "log2": lambda t, a: t.log2(a), "log10": lambda t, a: t.log10(a),
-    "sigmoid": lambda t, a: t.sigmoid(a), "relu": lambda t, a: t.relu(a),
-    "softplus": lambda t, a: t.nn.functional.softplus(a), "max": lambda t, a, b: t.maximum(a, b),
-    "min": lambda t, a, b: t.minimum(a, b), "abs": lambda t, a: t.abs(a),
-}  # fmt: skip
-
-
 def _torch_hessian(graph: Graph, at: dict[str, float]) -> list[list[float]]:
     torch = pytest.importorskip("torch")
 
@@ -185,8 +176,8 @@ def _torch_hessian(graph: Graph, at: dict[str, float]) -> list[list[float]]:
             elif op is ops.CONST:
                 values.append(torch.tensor(graph.constants[node], dtype=torch.float64))
             else:
-                rule = TORCH.get(op.name) or (lambda t, *a, name=op.name: getattr(t, name)(*a))
-                values.append(rule(torch, *[values[arg] for arg in graph.inputs[node]]))
+                args = [values[arg] for arg in graph.inputs[node]]
+                values.append(torch_op(op.name)(torch, *args))
         return values[graph.output]
 
     point = torch.tensor([at[name] for name in graph.variables], dtype=torch.float64)

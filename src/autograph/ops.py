@@ -166,6 +166,15 @@ OPS: tuple[Op, ...] = (
         scalar=math.log10, numpy="log10", mpmath="log10"),
     _op("sqrt", 1, (lambda m, a, out: 1.0 / (2.0 * out),), lambda sp, a: sp.sqrt(a),
         "sqrt needs a non-negative argument", scalar=math.sqrt, numpy="sqrt", mpmath="sqrt"),
+    _op("cbrt", 1, (lambda m, a, out: 1.0 / (3.0 * out * out),),
+        lambda sp, a: sp.sign(a) * sp.Abs(a) ** sp.Rational(1, 3),
+        scalar=math.cbrt, numpy="cbrt"),
+    # expm1 and log1p keep the digits exp(a) - 1 and log(1 + a) lose for a near 0.
+    _op("expm1", 1, (lambda m, a, out: m.exp(a),), lambda sp, a: sp.exp(a) - 1,
+        scalar=math.expm1, numpy="expm1", mpmath="expm1"),
+    _op("log1p", 1, (lambda m, a, out: 1.0 / (1.0 + a),), lambda sp, a: sp.log(1 + a),
+        "log1p needs an argument greater than -1", scalar=math.log1p, numpy="log1p",
+        mpmath="log1p"),
     _op("abs", 1, (lambda m, a, out: m.sign(a),), lambda sp, a: sp.Abs(a),
         kink="abs is not differentiable at 0; autograph uses 0 there, as PyTorch does",
         scalar=abs, numpy="abs", mpmath="fabs"),
@@ -174,6 +183,17 @@ OPS: tuple[Op, ...] = (
     _op("relu", 1, (lambda m, a, out: m.step(a),), lambda sp, a: sp.Max(a, 0),
         kink="relu is not differentiable at 0; autograph uses 0 there, as PyTorch does"),
     _op("softplus", 1, (lambda m, a, out: m.sigmoid(a),), lambda sp, a: sp.log(1 + sp.exp(a))),
+    # atan2's partials divide by hypot twice rather than by y^2 + x^2, which overflows
+    # (or underflows) long before the partials themselves do. atan2 and hypot are defined
+    # everywhere; their partials are not at (0, 0), where the reverse pass says so.
+    _op("atan2", 2,
+        (lambda m, y, x, out: x / (h := m.hypot(y, x)) / h,
+         lambda m, y, x, out: -y / (h := m.hypot(y, x)) / h),
+        lambda sp, y, x: sp.atan2(y, x),
+        scalar=math.atan2, numpy="arctan2", mpmath="atan2"),
+    _op("hypot", 2, (lambda m, a, b, out: a / out, lambda m, a, b, out: b / out),
+        lambda sp, a, b: sp.sqrt(a * a + b * b),
+        scalar=math.hypot, numpy="hypot", mpmath="hypot"),
     _op("max", 2, (lambda m, a, b, out: m.share(a, b), lambda m, a, b, out: m.share(b, a)),
         lambda sp, a, b: sp.Max(a, b),
         kink="max is not differentiable where a = b; autograph splits the gradient equally "

@@ -28,6 +28,12 @@ class MpMath:
         return ctx.log(a, 2)
 
     @staticmethod
+    def cbrt(a: Any) -> Any:
+        """The real cube root, negative arguments included (mpmath's is the principal root)."""
+        root = ctx.cbrt(abs(a))
+        return -root if a < 0 else root
+
+    @staticmethod
     def sigmoid(a: Any) -> Any:
         """1 / (1 + e^-a)."""
         return 1 / (1 + ctx.exp(-a))
