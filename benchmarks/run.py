@@ -1,8 +1,10 @@
 """Every speed benchmark of issue 6 in one run: start-up, then throughput and memory by size.
 
-    python benchmarks/run.py [--quick]
+    python benchmarks/run.py [--quick] [--base PATH]
 
---quick stops at 10^5 nodes and runs fewer start-up rounds. PyTorch is timed
+--quick stops at 10^5 nodes and runs fewer start-up rounds. --base PATH (another
+checkout, e.g. ``git worktree add /tmp/base b1dd180``) adds forward plus reverse
+per node with that tree beside this one, taking turns (bench_commits.py). PyTorch is timed
 when it is installed (it is not a dependency: ``pip install torch`` to compare).
 bench_data.py, for --data, is run on its own.
 """
@@ -21,7 +23,11 @@ def main() -> None:
     startup = [sys.executable, str(HERE / "bench_startup.py"), "--rounds", "10" if quick else "20"]
     scale = [sys.executable, str(HERE / "bench_scale.py")]
     scale += ["--max", "100000", "--timeout", "20"] if quick else ["--timeout", "60"]
-    for command in (startup, scale):
+    commands = [startup, scale]
+    if "--base" in sys.argv[1:]:
+        base = sys.argv[sys.argv.index("--base") + 1]
+        commands.append([sys.executable, str(HERE / "bench_commits.py"), "--base", base])
+    for command in commands:
         subprocess.run(command, check=True)
         print()
 
