@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from autograph.evaluate import format_number as number_text
+from autograph.numbers import format_number as number_text
 from autograph.ops import ATOM, BY_NAME, OPS, POWER, PRODUCT, SUM, UNARY, Op, ScalarMath
 
 LEAVES = ("num", "sym")
