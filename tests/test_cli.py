@@ -271,7 +271,7 @@ def test_only_ascii_digits_are_numbers(run, args) -> None:
     assert run(*args).code == 2
 
 
-def test_version_prints_the_package_version(run) -> None:
+def test_version_prints_the_version_of_the_installed_distribution(run) -> None:
     from importlib.metadata import version
 
     out = run("--version")

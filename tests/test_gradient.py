@@ -192,7 +192,7 @@ def test_every_op_in_the_table_has_a_scalar_forward_function_and_one_partial_per
 
     for op in OPS:
         assert callable(op.forward(ScalarMath)), op.name
-        assert len(op.partials) == op.arity == len(op.formulas), op.name
+        assert len(op.partials) == op.arity, op.name
 
 
 @pytest.mark.parametrize("x", [-40.0, -20.0, 20.0, 40.0])

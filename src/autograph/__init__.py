@@ -10,20 +10,35 @@ pass (every node's value) and the reverse pass (every node's adjoint)::
     (81.0, {'x': 216.0})
 """
 
+from typing import Any
+
+from autograph.derivatives import Hessian, gradient, hessian
 from autograph.errors import AutographError, InputError, MathError, Span
 from autograph.evaluate import Backward, Forward, backward, forward
-from autograph.graph import Graph, parse
+from autograph.graph import Builder, Graph, parse
 
 __all__ = [
     "AutographError",
     "Backward",
+    "Builder",
     "Forward",
     "Graph",
+    "Hessian",
     "InputError",
     "MathError",
     "Span",
     "backward",
     "forward",
+    "gradient",
+    "hessian",
+    "load_ipython_extension",
     "parse",
 ]
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext autograph``: the ``%%autograph`` cell magic (see autograph.magic)."""
+    from autograph.magic import load
+
+    load(ipython)

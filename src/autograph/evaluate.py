@@ -15,10 +15,11 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from autograph.backends.scalar import ScalarMath
+from autograph.display import Displayed
 from autograph.errors import InputError, MathError, shorten
 from autograph.graph import Graph, collector_paused
 from autograph.numbers import format_number
-from autograph.ops import ScalarMath
 from autograph.plan import (
     BOTH,
     CONSTANT_BOTH,
@@ -39,8 +40,8 @@ from autograph.plan import (
 _MATH_FAILURES = (ArithmeticError, ValueError)
 
 
-@dataclass(frozen=True, eq=False)
-class Forward:
+@dataclass(frozen=True, eq=False, repr=False)
+class Forward(Displayed):
     """The result of a forward pass: the value of every node."""
 
     graph: Graph
@@ -52,7 +53,7 @@ class Forward:
         return self.values[self.graph.output]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Backward(Forward):
     """A forward and a reverse pass: values, adjoints, local partials and the gradient."""
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autograph import formulas
+from autograph.display import Displayed
 from autograph.evaluate import Backward, backward
 from autograph.formulas import Expr, show
 from autograph.graph import Graph
@@ -86,8 +87,8 @@ class Gap:
     count: int
 
 
-@dataclass(frozen=True)
-class Explanation:
+@dataclass(frozen=True, repr=False)
+class Explanation(Displayed):
     """Both passes of a program at a point, step by step."""
 
     output: str

@@ -1,8 +1,8 @@
 """Small symbolic expressions: the language the op table's derivative formulas are written in.
 
-Each op declares its local partial derivatives as one-line formulas over its
-inputs, ``lambda s, a, b: b * a ** (b - 1)``, where the inputs are ``Expr``
-values and ``s`` gives the functions (``s.cos(a)``). Arithmetic on ``Expr``
+The op table declares each local partial derivative once, as an expression over
+the op's inputs and output; run over ``Expr`` values (the formula backend,
+``backends.formula``), ``lambda m, a, b, out: -out / b`` gives ``-a / b^2``. Arithmetic on ``Expr``
 simplifies as it builds (numbers folded, like terms and equal factors
 collected), so composing formulas through a statement gives what a teacher
 writes: ``3h^2`` for d(h^3 + 1)/dh, ``d`` for d(0.5*d^2)/dd.
@@ -27,8 +27,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from autograph.backends.scalar import ScalarMath
 from autograph.numbers import format_number as number_text
-from autograph.ops import ATOM, BY_NAME, OPS, POWER, PRODUCT, SUM, UNARY, Op, ScalarMath
+from autograph.ops import ATOM, BY_NAME, OPS, POWER, PRODUCT, SUM, UNARY, Op
 
 LEAVES = ("num", "sym")
 """Heads without arguments: a number, or a named quantity that has a value."""
@@ -100,19 +101,8 @@ def call(name: str, *args: Expr) -> Expr:
     return Expr(name, args)
 
 
-class _Functions:
-    """The ``s`` of a formula: ``s.cos(a)`` builds the call ``cos(a)``."""
-
-    def __getattr__(self, name: str) -> Callable[..., Expr]:
-        return lambda *args: call(name, *(lift(arg) for arg in args))
-
-
-FUNCTIONS = _Functions()
-"""Passed as ``s`` to the op table's formulas."""
-
-# Functions only formulas use (derivatives of the kinked ops), with their numbers.
+# Iverson brackets, which the formulas of the kinked ops' derivatives are written with.
 _EXTRA: dict[str, Callable[..., float]] = {
-    "sign": lambda a: (a > 0) - (a < 0) + 0.0,
     "greater": lambda a, b: 1.0 if a > b else 0.0,
     "equal": lambda a, b: 1.0 if a == b else 0.0,
 }
@@ -246,8 +236,14 @@ def apply(op: Op, *args: Expr) -> Expr:
 
 
 def derivative(op: Op, index: int, args: tuple[Expr, ...]) -> Expr:
-    """The op's local partial derivative with respect to input ``index``, from its formula."""
-    return lift(op.formulas[index](FUNCTIONS, *args))
+    """The op's local partial derivative with respect to input ``index``, as a formula.
+
+    It is the op table's one declaration of that derivative, run over formulas
+    (``backends.formula``), so what ``explain`` prints is what the passes compute.
+    """
+    from autograph.backends import formula
+
+    return formula.derivative(op, index, args)
 
 
 # --- Numbers ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from autograph import ops
+from autograph.display import Displayed
 from autograph.errors import InputError, Span, shorten
 from autograph.ops import CONST, VAR, Op
 from autograph.plan import Plan
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 BINARY_RULES = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow"}
 
 
-@dataclass(eq=False)
-class Graph:
+@dataclass(eq=False, repr=False)
+class Graph(Displayed):
     """A program as a DAG of operations, stored as parallel lists indexed by node id."""
 
     source: str
@@ -51,7 +52,10 @@ class Graph:
     statements: list[tuple[str | None, int]] = field(default_factory=list)
     """Each statement's assigned name (None for a bare expression) and its node."""
     output: int = -1
-    """The node of the last statement: the program's result."""
+    """The program's result: the node of the last statement (of a gradient graph, the value)."""
+    outputs: dict[str, int] = field(default_factory=dict)
+    """Named results besides ``output``: a gradient graph's ``grad_v`` per variable ``v``;
+    empty for a parsed program."""
     assigned: dict[int, list[str]] = field(default_factory=dict)
     """The names statements gave each node, in the program's order (``k = 2; y = x``)."""
 
@@ -139,6 +143,125 @@ class Graph:
         return users
 
 
+class Builder:
+    """Appends nodes to a graph, merging equal subexpressions: the one way to add a node.
+
+    ``apply(op, *inputs)`` gives the node of ``op`` applied to earlier nodes, the one
+    already there if it was made before (hash-consing, so ``(x+1)*(x+1)`` has one
+    ``x+1``); ``variable`` and ``constant`` give leaves. The parser builds every
+    graph through one, and so does ``autograph.gradient``. Spans say where in the
+    graph's source a node was written (0, 0 for a node written nowhere).
+    """
+
+    def __init__(self, graph: Graph, *, keep_plan: bool = False) -> None:
+        self.graph = graph
+        self.index: dict[tuple[object, ...], int] = {}
+        """Each node's key (op name and inputs, or the leaf's name or value): the merging."""
+        for node in range(len(graph.ops)):
+            self.index.setdefault(self._key(node), node)
+        self.plan: Plan | None = None
+        if keep_plan:  # the parser: lay out the plan as the nodes come, not in a second loop
+            self.plan = graph.plan = Plan(bytearray())
+            assert not graph.ops, "a plan is kept only for a graph built from nothing"
+
+    def _key(self, node: int) -> tuple[object, ...]:
+        graph = self.graph
+        op = graph.ops[node]
+        if op is VAR:
+            return (VAR.name, graph.labels[node])
+        if op is CONST:
+            value = graph.constants[node]
+            if node in graph.assigned:  # ``k = 2`` is k: a later 2 is a node of its own
+                return (CONST.name, value, math.copysign(1.0, value), node)
+            return (CONST.name, value, math.copysign(1.0, value))
+        return (op.name, *graph.inputs[node])
+
+    def variable(self, name: str, start: int = 0, end: int = 0) -> int:
+        """The node of free variable ``name`` (made at its first use)."""
+        node = self.graph.variables.get(name)
+        if node is None:
+            node = self.leaf(VAR, 0.0, name, start, end)[0]
+            self.graph.variables[name] = node
+        return node
+
+    def constant(self, value: float, label: str | None = None, start: int = 0, end: int = 0) -> int:
+        """The node of the number ``value``, written as ``label`` (by default its digits)."""
+        if label is None:
+            label = repr(value) if not value.is_integer() or abs(value) >= 1e16 else str(int(value))
+        return self.leaf(CONST, value, label, start, end)[0]
+
+    def leaf(self, op: Op, value: float, label: str, start: int, end: int) -> tuple[int, bool]:
+        """A variable or constant node, and whether it is new."""
+        key = (op.name, label) if op is VAR else (op.name, value, math.copysign(1.0, value))
+        node = self.index.get(key)
+        if node is not None:
+            return node, False
+        node = self.index[key] = self.append(op, (), value, label, start, end)
+        return node, True
+
+    def apply(self, op: Op, inputs: tuple[int, ...], start: int = 0, end: int = 0) -> int:
+        """The node of ``op`` applied to the nodes ``inputs``, merged with an equal one."""
+        key = (op.name, *inputs)
+        node = self.index.get(key)
+        if node is None:
+            if len(inputs) != op.arity or (
+                inputs and (min(inputs) < 0 or max(inputs) >= len(self.graph.ops))
+            ):
+                raise ValueError(f"{op.name} takes {op.arity} earlier nodes, got {inputs}")
+            node = self.index[key] = self.append(op, inputs, 0.0, None, start, end)
+        return node
+
+    def append(
+        self, op: Op, args: tuple[int, ...], value: float, label: str | None, start: int, end: int
+    ) -> int:
+        """Add a node without merging (``apply`` and ``leaf`` merge first)."""
+        graph = self.graph
+        node = len(graph.ops)
+        graph.ops.append(op)
+        graph.inputs.append(args)
+        graph.constants.append(value)
+        graph.labels.append(label)
+        graph.starts.append(start)
+        graph.ends.append(end)
+        if self.plan is not None:
+            self.plan.add(node, op, args, op is VAR)
+        else:  # a plan or names made before this node are out of date
+            graph.__dict__.pop("plan", None)
+            for cached in ("names", "aliases", "_naming"):
+                graph.__dict__.pop(cached, None)
+        return node
+
+    def remove_last(self, node: int) -> None:
+        """Take back the newest node, a constant (the parser's literal that turned out negated)."""
+        graph = self.graph
+        assert node == len(graph.ops) - 1 and graph.ops[node] is CONST
+        del self.index[self._key(node)]
+        for column in (graph.ops, graph.inputs, graph.constants, graph.labels, graph.starts):
+            column.pop()
+        graph.ends.pop()
+        if self.plan is not None:
+            self.plan.blank_partials.pop()
+            del self.plan.live[node:]
+
+
+def copy(graph: Graph) -> Graph:
+    """A graph with the same nodes, variables, statements and outputs, to append nodes to."""
+    return Graph(
+        graph.source,
+        list(graph.ops),
+        list(graph.inputs),
+        list(graph.constants),
+        list(graph.labels),
+        list(graph.starts),
+        list(graph.ends),
+        dict(graph.variables),
+        list(graph.statements),
+        graph.output,
+        dict(graph.outputs),
+        {node: list(names) for node, names in graph.assigned.items()},
+    )
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the garbage collector: a big graph's passes allocate millions of objects
@@ -181,9 +304,9 @@ class _Builder:
 
     def __init__(self, source: str) -> None:
         self.graph = Graph(source)
-        self.graph.plan = self.plan = Plan(bytearray())
+        self.nodes = Builder(self.graph, keep_plan=True)
+        self.plan: Plan = self.graph.plan
         self.env: dict[str, int] = {}
-        self.index: dict[tuple[object, ...], int] = {}
         self.handlers: dict[str, Handler] = {
             "start": self.start,
             "assign": self.assign,
@@ -251,27 +374,22 @@ class _Builder:
         graph = self.graph
         if graph.starts[node] >= start:
             value = graph.constants[node]
-            self.index.pop((CONST.name, value, math.copysign(1.0, value)), None)
+            self.nodes.index.pop((CONST.name, value, math.copysign(1.0, value)), None)
             return node
         label = graph.labels[node]
-        return self._append(
+        return self.nodes.append(
             CONST, (), graph.constants[node], label, graph.starts[node], graph.ends[node]
         )
 
     # Expressions
 
     def _binary(self, op: Op) -> Handler:
-        name = op.name
-        index = self.index
+        apply = self.nodes.apply
 
         def build(entries: list[Entry]) -> Entry:
             left, _, right = entries
             start, end = left[1], right[2]
-            key = (name, left[0], right[0])
-            node = index.get(key)
-            if node is None:
-                node = index[key] = self._append(op, key[1:], 0.0, None, start, end)
-            return (node, start, end)
+            return (apply(op, (left[0], right[0]), start, end), start, end)
 
         return build
 
@@ -281,9 +399,9 @@ class _Builder:
         if len(operand) > 3:  # -3 is the number -3, not an operation on 3
             node, is_new, text = operand[0], operand[3], operand[4]
             if is_new:
-                self._remove_last(node)
+                self.nodes.remove_last(node)
             value = -self._number_value(text, operand) if is_new else -self.graph.constants[node]
-            return (self._leaf(CONST, value, f"-{text}", start, end)[0], start, end)
+            return (self.nodes.leaf(CONST, value, f"-{text}", start, end)[0], start, end)
         return (self._node(ops.BY_NAME["neg"], (operand[0],), start, end), start, end)
 
     def plus(self, entries: list[Entry]) -> Entry:
@@ -326,7 +444,7 @@ class _Builder:
     def number(self, entries: list[Entry]) -> Entry:
         (token,) = entries
         text, start, end = token
-        node, is_new = self._leaf(CONST, self._number_value(text, token), text, start, end)
+        node, is_new = self.nodes.leaf(CONST, self._number_value(text, token), text, start, end)
         return (node, start, end, is_new, text)
 
     def _number_value(self, text: str, token: Entry) -> float:
@@ -347,7 +465,7 @@ class _Builder:
         if node is not None:
             return (node, start, end)
         if name in ops.CONSTANTS:
-            return (self._leaf(CONST, ops.CONSTANTS[name], name, start, end)[0], start, end)
+            return (self.nodes.leaf(CONST, ops.CONSTANTS[name], name, start, end)[0], start, end)
         if name in ops.FUNCTIONS:
             raise InputError(
                 "function-as-value",
@@ -355,54 +473,12 @@ class _Builder:
                 Span(start, end),
                 self.graph.source,
             )
-        node = self.graph.variables.get(name)
-        if node is None:
-            node = self._leaf(VAR, 0.0, name, start, end)[0]
-            self.graph.variables[name] = node
-        return (node, start, end)
+        return (self.nodes.variable(name, start, end), start, end)
 
     # Nodes
 
-    def _leaf(self, op: Op, value: float, label: str, start: int, end: int) -> tuple[int, bool]:
-        key = (op.name, label) if op is VAR else (op.name, value, math.copysign(1.0, value))
-        node = self.index.get(key)
-        if node is not None:
-            return node, False
-        node = self.index[key] = self._append(op, (), value, label, start, end)
-        return node, True
-
     def _node(self, op: Op, args: tuple[int, ...], start: int, end: int) -> int:
-        key = (op.name, *args)
-        node = self.index.get(key)
-        if node is None:
-            node = self.index[key] = self._append(op, args, 0.0, None, start, end)
-        return node
-
-    def _append(
-        self, op: Op, args: tuple[int, ...], value: float, label: str | None, start: int, end: int
-    ) -> int:
-        graph = self.graph
-        node = len(graph.ops)
-        graph.ops.append(op)
-        graph.inputs.append(args)
-        graph.constants.append(value)
-        graph.labels.append(label)
-        graph.starts.append(start)
-        graph.ends.append(end)
-        self.plan.add(node, op, args, op is VAR)
-        return node
-
-    def _remove_last(self, node: int) -> None:
-        """Take back the newest node, a literal that turned out to be negated."""
-        graph = self.graph
-        assert node == len(graph.ops) - 1
-        value = graph.constants[node]
-        del self.index[(CONST.name, value, math.copysign(1.0, value))]
-        for column in (graph.ops, graph.inputs, graph.constants, graph.labels, graph.starts):
-            column.pop()
-        graph.ends.pop()
-        self.plan.blank_partials.pop()
-        del self.plan.live[node:]
+        return self.nodes.apply(op, args, start, end)
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

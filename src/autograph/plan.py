@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograph.ops import Argument, Constant, Op, Partial, ScalarMath
+from autograph.backends.scalar import ScalarMath
+from autograph.ops import Op, Partial
 
 Step = tuple[int, int, int, "Partial | None", "Partial | None"]
 """One reverse-pass record: node, first input, second input (-1 if none), and the
@@ -210,9 +211,45 @@ def _shape(partial: Partial, inputs: tuple[int, ...]) -> tuple[int, Any]:
 
 
 def _read(partial: Partial) -> tuple[int, Any]:
-    """What the op table declares a partial to be: a constant, an argument, or neither."""
-    if isinstance(partial, Constant):
-        return (CONSTANT, partial.value)
-    if isinstance(partial, Argument):
-        return (SELECT, partial.index)
+    """What the op table's declaration of a partial is: a constant, an argument, or neither.
+
+    Found by running the declaration once over placeholders (``_Probe``): a partial
+    that comes back a plain number is a constant, one that comes back one of the
+    placeholders is that argument, and anything computed is called at run time.
+    """
+    count = partial.__code__.co_argcount - 1  # the op's inputs and its output, after m
+    placeholders = [_Probe(index) for index in range(count)]
+    try:
+        result = partial(_ProbeMath(), *placeholders)
+    except TypeError:  # a declaration that needs real numbers: call it every time
+        return (CALL, None)
+    if isinstance(result, int | float) and not isinstance(result, bool):
+        return (CONSTANT, float(result))
+    if isinstance(result, _Probe) and result.index >= 0:
+        return (SELECT, result.index)
     return (CALL, None)
+
+
+class _Probe:
+    """A placeholder for an argument of a partial; any arithmetic on it gives ``_COMPUTED``."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def _computed(self, *other: object) -> _Probe:
+        return _COMPUTED
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _computed
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __pos__ = _computed
+
+
+_COMPUTED = _Probe(-1)
+
+
+class _ProbeMath:
+    """The backend of the probe: every op gives ``_COMPUTED``."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Probe]:
+        return _COMPUTED._computed

@@ -9,8 +9,8 @@ the float64 the graph holds, so the referee differentiates the very function
 autograph computed (``grad --check``).
 
 SymPy recurses on expression trees and can be slow on big ones, so every call
-into it runs inside :func:`within_budget`: a SIGALRM timer stops it after a
-number of seconds, and Python's recursion limit becomes a clean
+into it runs inside :func:`within_budget`: a timer (SIGALRM, or a timer thread off the
+main thread) stops it after a number of seconds, and Python's recursion limit becomes a clean
 :class:`SymbolicLimit` instead of a traceback.
 
 This module imports SymPy; only the commands and options that need it import
@@ -31,6 +31,7 @@ from typing import Any, Literal, TypeVar
 
 import sympy as sp
 
+from autograph.display import Displayed
 from autograph.errors import InputError, MathError
 from autograph.graph import Graph
 from autograph.ops import CONST, VAR
@@ -69,14 +70,36 @@ class Budget:
 def within_budget(budget: Budget | float | None, work: Callable[[], T]) -> T:
     """Run ``work`` (SymPy calls), stopped when the budget runs out; raises ``SymbolicLimit``.
 
-    SIGALRM interrupts SymPy's pure-Python loops between two bytecodes, cheaply
-    and in-process (no second SymPy import, no pickling, no process start-up).
-    Where there is no SIGALRM (Windows) or outside the main thread, the work
-    runs without a timer; the referee's size limits still apply.
+    On the main thread SIGALRM interrupts SymPy's pure-Python loops between two
+    bytecodes, cheaply and in-process (no second SymPy import, no pickling, no
+    process start-up). Elsewhere (a Jupyter kernel may run code in a thread, and
+    Windows has no SIGALRM) a timer thread raises the same exception in the
+    working thread, also between two bytecodes.
     """
     if not isinstance(budget, Budget):
         budget = Budget(budget)
     seconds = budget.left()
+    if seconds is None:
+        return _checked(budget, work)
+    on_main = threading.current_thread() is threading.main_thread()
+    if on_main and hasattr(signal, "setitimer"):
+        return _with_alarm(budget, seconds, work)
+    return _with_timer_thread(budget, seconds, work)
+
+
+def _checked(budget: Budget, work: Callable[[], T]) -> T:
+    """``work``, with the stop and the recursion limit turned into ``SymbolicLimit``."""
+    try:
+        return work()
+    except _Expired:
+        raise _timeout(budget) from None
+    except RecursionError:
+        raise SymbolicLimit(
+            "too-deep", "the formula is nested too deeply for SymPy (Python's recursion limit)"
+        ) from None
+
+
+def _with_alarm(budget: Budget, seconds: float, work: Callable[[], T]) -> T:
     state = {"armed": True, "fired": False}
 
     def on_alarm(signum: int, frame: object) -> None:
@@ -85,31 +108,56 @@ def within_budget(budget: Budget | float | None, work: Callable[[], T]) -> T:
             signal.setitimer(signal.ITIMER_REAL, 0.05)  # again soon, should this one be swallowed
             raise _Expired
 
-    timed = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    previous: Any = None
-    if timed:
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)  # type: ignore[arg-type]
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         try:
-            result = work()
+            result = _checked(budget, work)
         finally:
             state["armed"] = False
-    except _Expired:
+    except _Expired:  # arrived just as the work ended
         raise _timeout(budget) from None
-    except RecursionError:
-        raise SymbolicLimit(
-            "too-deep", "the formula is nested too deeply for SymPy (Python's recursion limit)"
-        ) from None
     finally:
-        if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
     if state["fired"]:  # an alarm was swallowed somewhere inside: do not trust the result
+        raise _timeout(budget)
+    return result
+
+
+def _with_timer_thread(budget: Budget, seconds: float, work: Callable[[], T]) -> T:
+    """A timer thread raises ``_Expired`` in this thread (CPython's asynchronous exception)."""
+    import ctypes
+
+    target = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"armed": True, "fired": False}
+
+    def expire() -> None:
+        while True:
+            with lock:
+                if not state["armed"]:
+                    return
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(_Expired))
+            time.sleep(0.05)  # again soon, should this one be swallowed
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        try:
+            result = _checked(budget, work)
+        finally:
+            with lock:
+                state["armed"] = False
+                if state["fired"]:  # one may still be pending: take it back
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
+    except _Expired:  # arrived just as the work ended
+        raise _timeout(budget) from None
+    finally:
+        timer.cancel()
+    if state["fired"]:
         raise _timeout(budget)
     return result
 
@@ -250,6 +298,36 @@ def derivative_values(
     return within_budget(timeout, work)
 
 
+def second_derivative_values(
+    graph: Graph, at: Mapping[str, float], names: Sequence[str], timeout: float | None
+) -> list[list[float | None]]:
+    """SymPy's second derivatives of the output by each pair of ``names``, evaluated at ``at``.
+
+    ``values[i][j]`` is d2 output / d names[i] d names[j] (each pair differentiated
+    once: the matrix is symmetric), None where it is not a finite real number. As
+    ``derivative_values``, with the exact float64 constants, inside the time budget.
+    """
+    symbol = symbols(graph)
+    point = point_of(symbol, at)
+
+    def work() -> list[list[float | None]]:
+        function = to_sympy(graph, "binary")
+        size = len(names)
+        values: list[list[float | None]] = [[None] * size for _ in range(size)]
+        for i, first in enumerate(names):
+            derivative = sp.diff(function, symbol[first])
+            for j in range(i, size):
+                second = sp.diff(derivative, symbol[names[j]])
+                try:
+                    value = numeric_value(second, point)
+                except (ArithmeticError, TypeError, ValueError, AttributeError):
+                    value = None
+                values[i][j] = values[j][i] = value
+        return values
+
+    return within_budget(timeout, work)
+
+
 @dataclass(frozen=True)
 class Derivative:
     """One symbolic partial derivative of the program's output."""
@@ -269,8 +347,8 @@ class Derivative:
     """Its value at the ``at`` point, when one was given."""
 
 
-@dataclass(frozen=True)
-class Derivatives:
+@dataclass(frozen=True, repr=False)
+class Derivatives(Displayed):
     """The program's output as a formula and its partial derivatives (``autograph diff``)."""
 
     graph: Graph
@@ -386,7 +464,7 @@ def _check_constant_parts(graph: Graph) -> None:
     Without ``at`` there is no forward pass, and SymPy would turn 1/0 or
     sqrt(-1) into zoo or I instead of an error.
     """
-    from autograph.ops import ScalarMath
+    from autograph.backends.scalar import ScalarMath
 
     fixed: dict[int, float] = {}
     for node, op in enumerate(graph.ops):

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -28,6 +29,9 @@ from autograph.evaluate import Backward, Forward
 from autograph.language.printer import expression
 from autograph.numbers import format_number
 from autograph.ops import CONST, VAR
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 MAX_ROWS = 1000
 """A table longer than this shows its first and last rows: beyond it no one reads on."""
@@ -279,6 +283,32 @@ def node_table(result: Forward, max_rows: int = MAX_ROWS, width: int = 80) -> Te
     table = _Table(_rows(result, shown), isinstance(result, Backward), graph.output, _Layout())
     _fit(table, width)
     return _draw(table, hidden, width)
+
+
+def node_grid(result: Forward, max_rows: int = MAX_ROWS) -> Table:
+    """The same rows and cells as ``node_table``, as a Rich ``Table`` not fitted to a width.
+
+    For a renderer that lays out columns itself (a notebook's HTML table).
+    """
+    from rich.table import Table
+
+    graph = result.graph
+    size = len(graph.ops)
+    shown = list(range(size))
+    half = max_rows // 2
+    if size > max_rows:
+        shown = [*range(half), *range(size - half, size)]
+    table = _Table(_rows(result, shown), isinstance(result, Backward), graph.output, _Layout())
+    grid = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
+    columns = table.columns()
+    for title, right, _ in columns:
+        grid.add_column(title, justify="right" if right else "left")
+    for index in range(len(table.rows)):
+        if size > max_rows and index == half:
+            note = f"… {size - 2 * half:,} nodes not shown (--json lists every node)"
+            grid.add_row(*["" if c else note for c in range(len(columns))])
+        grid.add_row(*(cells[index] for _, _, cells in columns))
+    return grid
 
 
 def print_labelled(console: Console, label: str, text: str, indent: int = 10) -> None:

@@ -176,27 +176,30 @@ def _decode(data: bytes, where: str) -> str:
         raise InputError("encoding", f"{where} is not valid UTF-8 (byte {err.start})") from None
 
 
-def parse_at(items: list[str] | None) -> dict[str, float]:
+def parse_at(items: list[str] | None, option: str = "--at") -> dict[str, float]:
     """``["w=3,b=1", "x=-3"]`` to ``{"w": 3.0, "b": 1.0, "x": -3.0}``; finite values only."""
     values: dict[str, float] = {}
     for item in items or []:
-        for pair in _pieces(item, "--at"):
+        for pair in _pieces(item, option):
             name, equals, text = (part.strip() for part in pair.partition("="))
             if not equals or not _NAME.match(name):
                 raise InputError(
-                    "bad-at", f"--at expects NAME=VALUE pairs such as x=-3, got {pair.strip()!r}"
+                    "bad-at",
+                    f"{option} expects NAME=VALUE pairs such as x=-3, got {pair.strip()!r}",
                 )
             if not _NUMBER.match(text):
-                raise InputError("bad-at", f"--at {name}: {text!r} is not a number", variable=name)
+                raise InputError(
+                    "bad-at", f"{option} {name}: {text!r} is not a number", variable=name
+                )
             value = float(text)
             if not math.isfinite(value):
                 raise InputError(
-                    "bad-at", f"--at {name}: {text} is too large for float64", variable=name
+                    "bad-at", f"{option} {name}: {text} is too large for float64", variable=name
                 )
             if name in values and values[name] != value:
                 raise InputError(
                     "bad-at",
-                    f"--at gives {name} two values: {values[name]!r} and {value!r}",
+                    f"{option} gives {name} two values: {values[name]!r} and {value!r}",
                     variable=name,
                 )
             values[name] = value

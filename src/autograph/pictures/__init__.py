@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping
 
+from autograph.display import Picture
 from autograph.errors import InputError
 from autograph.evaluate import Forward, backward, forward
 from autograph.graph import Graph
@@ -80,3 +81,20 @@ def tree_text(graph: Graph, result: Forward | None, width: int = 100) -> str:
         tree(graph, result), soft_wrap=True
     )
     return out.getvalue()
+
+
+def picture(
+    graph: Graph,
+    at: Mapping[str, float] | None = None,
+    grad: bool = False,
+    wrt: Iterable[str] | None = None,
+    format: str | None = None,
+) -> Picture:
+    """``draw`` as an object a notebook displays; ``format=None`` picks the best one there is:
+    svg when a Graphviz engine is at hand and the graph is small enough, else mermaid."""
+    from autograph.pictures.render import PICTURE_LIMIT, find_engine
+
+    if format is None:
+        small = len(graph) <= PICTURE_LIMIT
+        format = "svg" if small and find_engine() is not None else "mermaid"
+    return Picture(graph, format, draw(graph, at, grad, wrt, format))

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from autograph.display import Displayed
 from autograph.errors import MathError
 from autograph.evaluate import Backward, backward, forward
 from autograph.graph import Graph
@@ -88,8 +89,8 @@ class VariableCheck:
         return not self.agrees and bool(self.kinks)
 
 
-@dataclass(frozen=True)
-class Check:
+@dataclass(frozen=True, repr=False)
+class Check(Displayed):
     """The result of ``grad --check``: the reverse pass and its check per variable."""
 
     result: Backward

@@ -26,51 +26,13 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-import mpmath
-
+from autograph.backends.mpmath import DIGITS, MpMath, ctx
 from autograph.errors import MathError
 from autograph.graph import Graph
-from autograph.ops import CONST, VAR, fill_backend
+from autograph.ops import CONST, VAR
 from autograph.referee.kinks import kink_nodes, side
 
-DIGITS = 50
-"""Working precision, in significant decimal digits."""
-
-ctx = mpmath.MPContext()
-ctx.dps = DIGITS
-
 _FAILURES = (ArithmeticError, ValueError, TypeError)
-
-
-class MpMath:
-    """The math backend over mpmath numbers, at the referee's working precision."""
-
-    # The mpmath functions the op table names (its ``mpmath`` column) are set below
-    # by fill_backend, operators and max/min from its ``scalar`` column (they work on
-    # mpmath numbers); these are the ones it cannot name.
-
-    @staticmethod
-    def log2(a: Any) -> Any:
-        """The base-2 logarithm."""
-        return ctx.log(a, 2)
-
-    @staticmethod
-    def sigmoid(a: Any) -> Any:
-        """1 / (1 + e^-a)."""
-        return 1 / (1 + ctx.exp(-a))
-
-    @staticmethod
-    def softplus(a: Any) -> Any:
-        """log(1 + e^a)."""
-        return ctx.log1p(ctx.exp(a))
-
-    @staticmethod
-    def relu(a: Any) -> Any:
-        """max(a, 0)."""
-        return a if a > 0 else ctx.zero
-
-
-fill_backend(MpMath, ctx, "mpmath")
 
 
 class Deadline:
