@@ -20,7 +20,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def read(text: str | bytes, name: str = "samples.csv", block: int = data.BLOCK) -> dict:
     raw = text.encode() if isinstance(text, str) else text
     with data.DataFile(io.BytesIO(raw), name) as source:
-        chunks = list(source.chunks(block))
+        chunks = list(source.chunks(block=block))
         return {n: np.concatenate([c[n] for c in chunks]).tolist() for n in source.names}
 
 

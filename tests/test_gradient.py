@@ -214,3 +214,61 @@ def test_an_infinite_gradient_names_the_node_whose_derivative_overflowed() -> No
         autograph.backward(autograph.parse("h = x*1; g = log(h); f = g*2"), {"x": 1e-320})
     assert "`log(h)`" in raised.value.message
     assert raised.value.details["node"] == autograph.parse("h = x*1; g = log(h)").output
+
+
+# Issue 10 item 6: a partial whose contribution is exactly 0 is not needed.
+
+
+def test_an_undefined_partial_multiplied_by_an_exact_zero_does_not_fail_the_pass() -> None:
+    # max chose the constant 2, so the exponent does not depend on x here: the power is
+    # (-(1e-3/x))^2 = 1e-6 / x^2, whose derivative is -2e-6 / x^3 (PyTorch gives the same).
+    result = autograph.backward(autograph.parse("(-(1e-3/x))^max(tanh(x),2)"), {"x": 1.0})
+    assert result.value == pytest.approx(1e-6, rel=1e-15)
+    assert result.gradient["x"] == pytest.approx(-2e-6, rel=1e-15)
+    max_node = [op.name for op in result.graph.ops].index("max")
+    assert result.adjoints[max_node] is None  # no variable's influence reaches it here
+
+
+@pytest.mark.parametrize("source", ["max(sqrt(x), 5)", "min(-5, sqrt(x))", "relu(-1 - sqrt(x))"])
+def test_an_infinite_partial_behind_an_input_not_selected_is_not_needed(source) -> None:
+    result = autograph.backward(autograph.parse(source), {"x": 0.0})
+    assert result.gradient == {"x": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("source", "at"),
+    [
+        ("max(sqrt(x), -5)", {"x": 0.0}),  # max chose sqrt(x): its infinite slope is needed
+        ("(-(1e-3/x))^max(x + 1, 0.5)", {"x": 1.0}),  # max chose x + 1: the exponent moves
+        ("(-2)^x", {"x": -2000.0}),  # the log of the negative base, however small the power
+        ("cbrt(x^3)", {"x": 0.0}),  # x^3's slope 0 is arithmetic, not a choice: 0 * inf
+    ],
+)
+def test_an_undefined_partial_that_is_needed_still_fails_the_pass(source, at) -> None:
+    with pytest.raises(MathError) as failure:
+        autograph.backward(autograph.parse(source), at)
+    assert failure.value.kind == "gradient"
+
+
+def test_the_check_agrees_where_the_undefined_partial_is_not_needed() -> None:
+    from autograph.referee import check
+
+    checked = check(autograph.parse("(-(1e-3/x))^max(tanh(x),2)"), {"x": 1.0})
+    assert checked.agrees and checked.variables[0].referee == pytest.approx(-2e-6, rel=1e-12)
+
+
+def test_the_careful_pass_gives_what_the_fast_pass_gives_where_both_succeed() -> None:
+    from hypothesis import given, settings
+
+    from autograph.evaluate import _careful_backward
+    from test_properties import FAST, graph_and_point, programs
+
+    @settings(FAST, max_examples=60)
+    @given(programs())
+    def agree(program: tuple[str, dict[str, float]]) -> None:
+        graph, at = graph_and_point(*program)
+        fast = autograph.backward(graph, at)
+        careful = _careful_backward(graph, fast.values, fast.wrt, graph.plan.live)
+        assert careful.gradient == pytest.approx(fast.gradient, rel=1e-15, abs=0)
+
+    agree()

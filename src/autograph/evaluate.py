@@ -164,8 +164,6 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
         if name not in graph.variables:
             raise InputError("bad-wrt", f"--wrt {_not_a_variable(graph, name)}", variable=name)
     values = _forward(graph, at).values
-    inputs = graph.inputs
-    size = len(inputs)
     plan = graph.plan
     if len(names) == len(graph.variables):
         live, reverse = plan.live, plan.reverse_for(graph.output)
@@ -240,19 +238,76 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
             else:
                 partials[node] = _general_step(graph, values, adjoints, live, node, adjoint)
     except _MATH_FAILURES:
-        failing = _failing_input(graph, values, live, node)
-        raise _gradient_error(graph, values, node, failing) from None
+        # A partial failed; it may not be needed (its contribution is multiplied by 0).
+        return _careful_backward(graph, values, names, live)
     # filter(None, ...) drops the Nones (and zeros); the sum is finite only if every term is.
     if not math.isfinite(sum(filter(None, adjoints))):
-        # Name the cause: in reverse-pass order, the first infinite partial or adjoint.
-        for node in range(size - 1, -1, -1):
-            for index, partial in enumerate(partials[node]):
-                if partial is not None and not math.isfinite(partial):
-                    raise _gradient_error(graph, values, node, index)
-            adjoint = adjoints[node]
-            if adjoint is not None and not math.isfinite(adjoint):
-                raise _gradient_error(graph, values, node, None)
+        return _careful_backward(graph, values, names, live)
     return Backward(graph, values, names, adjoints, partials)  # type: ignore[arg-type]
+
+
+def _careful_backward(
+    graph: Graph, values: list[float], names: tuple[str, ...], live: bytearray
+) -> Backward:
+    """The reverse pass again, asking only for the partials the gradient needs (issue 10.6).
+
+    Taken only when the fast pass met an undefined or infinite partial. A partial of
+    an op that ``masks`` (max, min, relu, ...) and is exactly 0 means that input was
+    not selected: nothing flows through it, either way. So a node is *active* when a
+    variable's influence reaches it by a path without such a 0 (one loop forward),
+    and *reached* when it reaches the output by one (the loop backward). A partial
+    is needed when its node is reached and its input is active; one that is not
+    needed contributes exactly 0 (as PyTorch masks it), one that is needed and
+    undefined or infinite stops the pass with an error naming it. A 0 of arithmetic
+    (3x^2 at x = 0) masks nothing: cbrt(x^3) at 0 is refused, not given as 0.
+    """
+    inputs, ops = graph.inputs, graph.ops
+
+    def partial(node: int, index: int) -> float:
+        args = [values[arg] for arg in inputs[node]]
+        try:
+            return float(ops[node].partials[index](ScalarMath, *args, values[node]))
+        except _MATH_FAILURES:
+            return math.nan  # undefined: not known to be 0, so it does not mask
+
+    active = bytearray(len(ops))
+    for name in names:
+        active[graph.variables[name]] = 1
+    for node, args in enumerate(inputs):
+        if live[node] and args:
+            masks = ops[node].masks
+            for index, arg in enumerate(args):
+                if active[arg] and not (masks and partial(node, index) == 0.0):
+                    active[node] = 1
+                    break
+    adjoints: list[float | None] = [None] * len(ops)
+    partials: list[tuple[float | None, ...]] = list(graph.plan.blank_partials)
+    if active[graph.output]:
+        adjoints[graph.output] = 1.0
+    for node in range(graph.output, -1, -1):
+        adjoint = adjoints[node]
+        args = inputs[node]
+        if adjoint is None or not args:
+            continue
+        masks = ops[node].masks
+        local: list[float | None] = [None] * len(args)
+        for index, arg in enumerate(args):
+            if not active[arg]:
+                continue
+            value = partial(node, index)
+            local[index] = value if math.isfinite(value) else None
+            if masks and value == 0.0:
+                continue
+            if not math.isfinite(value):
+                raise _gradient_error(graph, values, node, index)
+            before = adjoints[arg]
+            adjoints[arg] = adjoint * value if before is None else before + adjoint * value
+        partials[node] = tuple(local)
+    for node in range(len(ops) - 1, -1, -1):
+        adjoint = adjoints[node]
+        if adjoint is not None and not math.isfinite(adjoint):
+            raise _gradient_error(graph, values, node, None)
+    return Backward(graph, values, names, adjoints, partials)
 
 
 def _restricted(graph: Graph, names: tuple[str, ...]) -> tuple[bytearray, list[Step]]:

@@ -69,6 +69,10 @@ class Op:
     """The mpmath function (``"asin"``); "" where ``MpMath`` defines it."""
     internal: bool = False
     """True for ops only derivatives use (``sign``, ``step``): not part of the language."""
+    masks: bool = False
+    """True where a partial that is exactly 0 means the input was not selected (max chose
+    the other one, relu's input is negative): nothing flows through it, whatever stands on
+    either side, as PyTorch masks it. A 0 of arithmetic (3x^2 at x = 0) does not mask."""
 
     def forward(self, m: type) -> Callable[..., Any]:
         """The op's forward function in math backend ``m``: the backend's function of that name."""
@@ -95,6 +99,7 @@ def _op(
     numpy: Column = "",
     mpmath: Column = "",
     internal: bool = False,
+    masks: bool = False,
 ) -> Op:
     return Op(
         name,
@@ -109,6 +114,7 @@ def _op(
         numpy,
         mpmath,
         internal,
+        masks,
     )
 
 
@@ -181,7 +187,8 @@ OPS: tuple[Op, ...] = (
     _op("sigmoid", 1, (lambda m, a, out: out * m.sigmoid(-a),),
         lambda sp, a: 1 / (1 + sp.exp(-a))),
     _op("relu", 1, (lambda m, a, out: m.step(a),), lambda sp, a: sp.Max(a, 0),
-        kink="relu is not differentiable at 0; autograph uses 0 there, as PyTorch does"),
+        kink="relu is not differentiable at 0; autograph uses 0 there, as PyTorch does",
+        masks=True),
     _op("softplus", 1, (lambda m, a, out: m.sigmoid(a),), lambda sp, a: sp.log(1 + sp.exp(a))),
     # atan2's partials divide by hypot twice rather than by y^2 + x^2, which overflows
     # (or underflows) long before the partials themselves do. atan2 and hypot are defined
@@ -198,24 +205,25 @@ OPS: tuple[Op, ...] = (
         lambda sp, a, b: sp.Max(a, b),
         kink="max is not differentiable where a = b; autograph splits the gradient equally "
         "there, as PyTorch does",
-        scalar=max, numpy="maximum", mpmath=max),
+        scalar=max, numpy="maximum", mpmath=max, masks=True),
     _op("min", 2, (lambda m, a, b, out: m.share(b, a), lambda m, a, b, out: m.share(a, b)),
         lambda sp, a, b: sp.Min(a, b),
         kink="min is not differentiable where a = b; autograph splits the gradient equally "
         "there, as PyTorch does",
-        scalar=min, numpy="minimum", mpmath=min),
+        scalar=min, numpy="minimum", mpmath=min, masks=True),
 )
 """The operations of the language, in the order ``--help`` lists them."""
 
 INTERNAL: tuple[Op, ...] = (
     # The derivatives of the kinked ops: flat on each side, so 0 almost everywhere, and 0
     # at the kink too (relu'' = abs'' = 0, as PyTorch has them).
-    _op("sign", 1, (lambda m, a, out: 0.0,), lambda sp, a: sp.sign(a), internal=True,
+    _op("sign", 1, (lambda m, a, out: 0.0,), lambda sp, a: sp.sign(a), internal=True, masks=True,
         kink="sign is -1, 0 or 1; its derivative is 0 (at 0 too, as PyTorch has abs'')"),
-    _op("step", 1, (lambda m, a, out: 0.0,), lambda sp, a: sp.Heaviside(a, 0), internal=True,
+    _op("step", 1, (lambda m, a, out: 0.0,), lambda sp, a: sp.Heaviside(a, 0),
+        internal=True, masks=True,
         kink="step is 1 for a > 0, else 0 (relu' at 0 is 0, as in PyTorch); its derivative 0"),
     _op("share", 2, (lambda m, a, b, out: 0.0, lambda m, a, b, out: 0.0),
-        lambda sp, a, b: sp.Heaviside(a - b, sp.Rational(1, 2)), internal=True,
+        lambda sp, a, b: sp.Heaviside(a - b, sp.Rational(1, 2)), internal=True, masks=True,
         kink="share is 1 where a > b, 0 where a < b, 1/2 at a tie; its derivative 0"),
     # pow's partials, guarded: a^0 is the constant 1 (slope 0, even at a = 0), and 0^b is the
     # constant 0 for b > 0 (its slope in b is 0, where log(0) is not defined). A negative base

@@ -144,8 +144,10 @@ def eval_over_data(
     from autograph import data as samples
 
     with samples.open_data(path) as source:
-        batch.bind_columns(graph, source.names, at, ignore_extra=ignore_extra, source=source.label)
-        chunks = samples.with_progress(source.chunks(), source, progress_wanted(quiet))
+        used = batch.bind_columns(
+            graph, source.names, at, ignore_extra=ignore_extra, source=source.label
+        )
+        chunks = samples.with_progress(source.chunks(used or None), source, progress_wanted(quiet))
         rows = batch.values(graph, chunks, at, where=source.where)
         # Spooled (in memory, then on disk): on an error at any row, stdout stays empty.
         import shutil
@@ -173,8 +175,10 @@ def grad_over_data(
     from autograph import data as samples
 
     with samples.open_data(path) as source:
-        batch.bind_columns(graph, source.names, at, ignore_extra=ignore_extra, source=source.label)
-        chunks = samples.with_progress(source.chunks(), source, progress_wanted(quiet))
+        used = batch.bind_columns(
+            graph, source.names, at, ignore_extra=ignore_extra, source=source.label
+        )
+        chunks = samples.with_progress(source.chunks(used or None), source, progress_wanted(quiet))
         how: Any = reduce
         result = batch.backward(graph, chunks, at, wrt, reduce=how, where=source.where)
         return result, source.label

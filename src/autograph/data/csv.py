@@ -19,21 +19,14 @@ from __future__ import annotations
 import io
 import re
 import sys
-import time
 import warnings
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from types import TracebackType
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
-import numpy.typing as npt
 
+from autograph.data.source import Chunk, FloatArray, Part, Source
 from autograph.errors import InputError, shorten
-
-FloatArray = npt.NDArray[np.float64]
-Chunk = dict[str, FloatArray]
-"""One block of samples: a column of float64 numbers per header name."""
 
 BLOCK = 1 << 22
 """Bytes read at a time (4 MiB): about 100,000 rows of three numbers."""
@@ -45,23 +38,15 @@ _NUMBER = re.compile(rb"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
 _BOM = b"\xef\xbb\xbf"
 
 
-class DataFile:
+class DataFile(Source):
     """An open CSV or TSV file of samples: the header's names, then the rows in chunks."""
 
+    format = "csv"
+
     def __init__(self, stream: IO[bytes], label: str, size: int | None = None) -> None:
+        super().__init__()
         self.stream, self.label, self.size = stream, label, size
-        self.bytes_read = 0
-        """Bytes consumed so far, header included (for a progress bar)."""
-        self.rows_read = 0
         self.names, self.delimiter = self._read_header()
-
-    def __enter__(self) -> DataFile:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the file (standard input stays open)."""
@@ -118,12 +103,20 @@ class DataFile:
             names.append(name)
         return tuple(names), delimiter.encode()
 
-    def chunks(self, block: int = BLOCK) -> Iterator[Chunk]:
+    def chunks(
+        self,
+        columns: Sequence[str] | None = None,
+        part: Part | None = None,
+        *,
+        block: int = BLOCK,
+    ) -> Iterator[Chunk]:
         """The rows, a block of lines at a time, as columns of float64 numbers.
 
-        Raises ``InputError`` (kind ``data``) on a malformed line, and when the
-        file has a header but no rows.
+        Every field is read and checked, whichever ``columns`` are asked for; a
+        CSV file is one part. Raises ``InputError`` (kind ``data``) on a
+        malformed line, and when the file has a header but no rows.
         """
+        self._check_columns(columns)
         rest = b""
         while True:
             data = self.stream.read(block)
@@ -239,86 +232,3 @@ def _parse_fast(body: bytes, width: int, delimiter: bytes) -> FloatArray | None:
     if not np.isfinite(values).all():
         return None
     return values
-
-
-def open_data(path: str | Path) -> DataFile:
-    """Open a data file by path; ``-`` is standard input. Raises ``InputError`` if unreadable."""
-    if str(path) == "-":
-        return DataFile(sys.stdin.buffer, "standard input")
-    try:
-        stream = open(path, "rb")  # noqa: SIM115 - DataFile closes it
-    except OSError as err:
-        raise InputError("file", f"cannot read {str(path)!r}: {err.strerror}") from None
-    try:
-        size = Path(path).stat().st_size
-        return DataFile(stream, str(path), size if Path(path).is_file() else None)
-    except BaseException:
-        stream.close()
-        raise
-
-
-def write_values(chunks: Iterable[FloatArray], name: str, as_json: bool, out: IO[str]) -> None:
-    """Write values one per row as they come: CSV under the header ``name``, or a JSON array.
-
-    In CSV a whole number is written without ``.0`` (81, not 81.0), as in the tables.
-    """
-    out.write("[" if as_json else f"{name}\n")
-    separator = ""
-    for values in chunks:
-        if not len(values):
-            continue
-        items = map(repr, values.tolist())
-        if as_json:
-            out.write(separator + ", ".join(items))
-            separator = ", "
-        else:
-            out.write(("\n".join(items) + "\n").replace(".0\n", "\n"))
-    if as_json:
-        out.write("]\n")
-
-
-def with_progress(chunks: Iterator[Chunk], data: DataFile, enabled: bool) -> Iterator[Chunk]:
-    """Pass the chunks through; after about a second, show a progress bar on stderr.
-
-    The bar counts rows and rows per second (and bytes, when the file's size is known).
-    """
-    if not enabled:
-        yield from chunks
-        return
-    start = time.monotonic()
-    bar: Any = None
-    task: Any = None
-    try:
-        for chunk in chunks:
-            yield chunk
-            if bar is None and time.monotonic() - start > 1.0:
-                bar, task = _start_bar(data)
-            if bar is not None:
-                elapsed = max(time.monotonic() - start, 1e-9)
-                bar.update(
-                    task,
-                    completed=data.bytes_read,
-                    rows=data.rows_read,
-                    rate=data.rows_read / elapsed,
-                )
-    finally:
-        if bar is not None:
-            bar.stop()
-
-
-def _start_bar(data: DataFile) -> tuple[Any, Any]:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns: list[Any] = [TextColumn("{task.description}")]
-    if data.size:
-        columns.append(BarColumn())
-    columns += [
-        TextColumn("{task.fields[rows]:,} rows"),
-        TextColumn("{task.fields[rate]:,.0f} rows/s"),
-        TimeElapsedColumn(),
-    ]
-    bar = Progress(*columns, console=Console(stderr=True), transient=True)
-    task = bar.add_task(data.label, total=data.size or None, rows=0, rate=0.0)
-    bar.start()
-    return bar, task
