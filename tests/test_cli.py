@@ -209,12 +209,13 @@ def test_json_written_node_by_node_is_the_same_text_as_the_whole_document() -> N
     assert json.loads(stream.getvalue())["samples"] == 3
 
 
-def test_a_piped_table_keeps_every_digit_of_its_numbers() -> None:
+def test_a_piped_table_keeps_every_digit_of_its_numbers_with_digits_full() -> None:
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    args = ["grad", "exp(x)*y", "--at", "x=700.1,y=0.123456789", "--digits", "full"]
     done = subprocess.run(
-        [sys.executable, "-m", "autograph", "grad", "exp(x)*y", "--at", "x=700.1,y=0.123456789"],
+        [sys.executable, "-m", "autograph", *args],
         capture_output=True,
         text=True,
         env={**env, "NO_COLOR": "1"},

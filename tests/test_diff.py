@@ -124,9 +124,9 @@ def test_diff_pretty_prints_each_partial_derivative(run) -> None:
     assert out.stdout.splitlines() == ["∂J/∂w = x⋅(b + w⋅x - y)", "∂J/∂b = b + w⋅x - y"]
 
 
-def test_an_unnamed_output_is_written_without_a_name(run) -> None:
+def test_an_unnamed_output_has_the_generated_name_grad_gives_it(run) -> None:
     out = run("diff", "x*y", "--wrt", "y")
-    assert out.stdout.strip() == "∂/∂y = x"
+    assert out.stdout.strip() == "∂t1/∂y = x"
 
 
 def test_diff_at_a_point_adds_the_values(run) -> None:

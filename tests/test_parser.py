@@ -92,6 +92,7 @@ class _TreeBuilder:
         self.statements: list[tuple[str | None, int]] = []
         self.env: dict[str, int] = {}
         self.index: dict[tuple[object, ...], int] = {}
+        self.named: set[int] = set()
 
     def build(self, tree: Any) -> Description:
         if not tree.children:
@@ -107,7 +108,17 @@ class _TreeBuilder:
                         f"cannot assign to {name!r}: it is {what}",
                         Span(token.start_pos, token.end_pos),
                     )
+                before = len(self.nodes)
                 node = self.expression(expr)
+                if self.nodes[node][0] == "const" and node not in self.named:
+                    # k = 2: the number gets a node of its own, which a later 2 does not share
+                    if node >= before:
+                        value = self.nodes[node][2]
+                        del self.index[("const", value, math.copysign(1.0, value))]
+                    else:
+                        self.nodes.append(self.nodes[node])
+                        node = len(self.nodes) - 1
+                self.named.add(node)
                 if self.nodes[node][3] is None:
                     self.nodes[node] = (*self.nodes[node][:3], name, *self.nodes[node][4:])
                 self.env[name] = node

@@ -80,8 +80,9 @@ class Picture(Displayed):
 
 def summary(obj: object) -> str:
     """One line: what the object is, how big, and its headline numbers."""
-    from autograph.evaluate import Backward, Forward, format_number
+    from autograph.evaluate import Backward, Forward
     from autograph.graph import Graph
+    from autograph.numbers import format_number
 
     kind = type(obj).__name__
     if isinstance(obj, Graph):
@@ -213,8 +214,9 @@ def _cell(cell: object) -> str:
 
 def result_html(result: Forward) -> str:
     """table.py's node table as HTML, then the value and (after a reverse pass) the gradient."""
-    from autograph.evaluate import Backward, format_number
-    from autograph.table import node_table
+    from autograph.evaluate import Backward
+    from autograph.numbers import format_number
+    from autograph.table import node_grid
 
     graph = result.graph
     output = escape(graph.names[graph.output])
@@ -224,7 +226,7 @@ def result_html(result: Forward) -> str:
             lines.append(f"<b>gradient</b> ∂{output}/∂{escape(name)} = {format_number(value)}")
         if not result.wrt:
             lines.append("<b>gradient</b> (no variables)")
-    table = table_html(node_table(result, MAX_HTML_ROWS))
+    table = table_html(node_grid(result, MAX_HTML_ROWS))
     return f"{_STYLE}{table}<p>{'<br>'.join(lines)}</p>"
 
 
@@ -249,8 +251,8 @@ def check_html(check: Any) -> str:
 
 def derivatives_markdown(result: Any) -> str:
     """Each partial derivative as a LaTeX equation, with its value when there is one."""
-    from autograph.evaluate import format_number
     from autograph.formulas import latex_name
+    from autograph.numbers import format_number
 
     output = latex_name(result.output_name) if result.output_name else "f"
     lines = []

@@ -19,6 +19,7 @@ from autograph.backends.scalar import ScalarMath
 from autograph.display import Displayed
 from autograph.errors import InputError, MathError, shorten
 from autograph.graph import Graph, collector_paused
+from autograph.numbers import format_number
 from autograph.plan import (
     BOTH,
     CONSTANT_BOTH,
@@ -359,13 +360,6 @@ def _failing_input(graph: Graph, values: list[float], live: bytearray, node: int
             except _MATH_FAILURES:
                 return index
     return None
-
-
-def format_number(value: float) -> str:
-    """Shortest text that reads back as the same float64: 81, -13, 84.5, 0.1."""
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
 
 
 def _applied(graph: Graph, node: int, values: list[float]) -> str:

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 from autograph import formulas
 from autograph.display import Displayed
 from autograph.evaluate import Backward, backward
-from autograph.evaluate import format_number as number_text
 from autograph.formulas import Expr, show
 from autograph.graph import Graph
+from autograph.numbers import format_number as number_text
 from autograph.ops import CONST, CONSTANTS, VAR
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class _Explainer:
         self.result = result
         self.graph = graph = result.graph
         self.is_step = _steps(graph)
-        self.names = _unique_names(graph, self.is_step)
+        self.names = graph.names
         self.leaves, self.regions = _statements(graph, self.is_step)
         self.users: dict[int, list[int]] = {}
         for user, leaves in self.leaves.items():
@@ -125,6 +125,7 @@ class _Explainer:
     def explain(self, limit: int) -> Explanation:
         graph, result = self.graph, self.result
         variables = list(graph.variables.values())
+        variables += sorted(n for n in graph.assigned if graph.ops[n] is CONST)  # k = 2
         defined = [
             n for n in range(len(graph)) if self.is_step[n] and graph.ops[n] not in (VAR, CONST)
         ]
@@ -149,7 +150,7 @@ class _Explainer:
 
     def _definition(self, node: int) -> Definition:
         value = self.result.values[node]
-        if self.graph.ops[node] is VAR:
+        if self.graph.ops[node] in (VAR, CONST):  # a variable, or a number given a name
             return Definition(self.names[node], None, value)
         typed: dict[int, Expr] = {}
         for inner in [*self.regions[node], node]:
@@ -164,7 +165,7 @@ class _Explainer:
         """A step by its name and value, a number as typed, pi and e by name."""
         graph, value = self.graph, self.result.values[node]
         label = graph.labels[node] or ""
-        if graph.ops[node] is CONST and label not in CONSTANTS:
+        if graph.ops[node] is CONST and label not in CONSTANTS and not self.is_step[node]:
             return formulas.number(value, label)
         return formulas.symbol(self.names[node] if self.is_step[node] else label, value)
 
@@ -232,6 +233,7 @@ def _steps(graph: Graph) -> list[bool]:
             uses[arg] += 1
     is_step = [
         op is VAR
+        or (op is CONST and node in graph.assigned)  # k = 2: a number the program names
         or (op is not CONST and (graph.labels[node] is not None or uses[node] != 1))
         or node == graph.output
         for node, op in enumerate(graph.ops)
@@ -278,21 +280,6 @@ def _statements(graph: Graph, is_step: list[bool]) -> tuple[dict[int, list[int]]
                     read[arg] = None
         leaves[node] = list(read)
     return leaves, regions
-
-
-def _unique_names(graph: Graph, is_step: list[bool]) -> list[str]:
-    """Display names; a name assigned twice gets a prime the second time (x, x')."""
-    names = list(graph.names)
-    seen: set[str] = set()
-    for node in range(len(graph)):
-        if not is_step[node]:
-            continue
-        name = names[node]
-        while name in seen:
-            name += "'"
-        seen.add(name)
-        names[node] = name
-    return names
 
 
 def _window(items: list[int], limit: int) -> list[int | Gap]:

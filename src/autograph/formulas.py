@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from autograph.backends.scalar import ScalarMath
-from autograph.evaluate import format_number as number_text
+from autograph.numbers import format_number as number_text
 from autograph.ops import ATOM, BY_NAME, OPS, POWER, PRODUCT, SUM, UNARY, Op
 
 LEAVES = ("num", "sym")

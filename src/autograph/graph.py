@@ -56,6 +56,8 @@ class Graph(Displayed):
     outputs: dict[str, int] = field(default_factory=dict)
     """Named results besides ``output``: a gradient graph's ``grad_v`` per variable ``v``;
     empty for a parsed program."""
+    assigned: dict[int, list[str]] = field(default_factory=dict)
+    """The names statements gave each node, in the program's order (``k = 2; y = x``)."""
 
     def __len__(self) -> int:
         return len(self.ops)
@@ -71,26 +73,57 @@ class Graph(Displayed):
 
     @cached_property
     def names(self) -> list[str]:
-        """A name per node, each different: its label, or a generated one (t1, t2, ...).
+        """A name per node, each different: the one rule every output follows.
 
-        A name assigned again labels its next node with a prime (a, a', a''), as a
-        teacher writes it, so no two nodes share a name in any output.
+        A variable is its name; a node a statement names is the first name it was
+        given (``k`` in ``k = 2``, not ``2``); a number is its text as written;
+        any other node gets a generated one (t1, t2, ...). A name assigned again
+        labels its next node with a prime (a, a', a''), up to three primes, then
+        with a count (``a⁽⁴⁾``), so names stay short and are made in linear time.
         """
+        return self._naming[0]
+
+    @cached_property
+    def aliases(self) -> dict[int, list[str]]:
+        """The other names of a node several names denote: ``y`` for ``x`` in ``y = x``.
+
+        They follow the same rule as ``names`` (primes for a name given again).
+        """
+        return self._naming[1]
+
+    @cached_property
+    def _naming(self) -> tuple[list[str], dict[int, list[str]]]:
         taken = {label for label in self.labels if label is not None}
-        seen: set[str] = set()
+        taken.update(name for names in self.assigned.values() for name in names)
+        uses: dict[str, int] = {}
+
+        def unique(name: str) -> str:
+            count = uses.get(name, 0)
+            uses[name] = count + 1
+            return name if count == 0 else name + _primes(count)
+
         names: list[str] = []
+        aliases: dict[int, list[str]] = {}
         counter = 0
-        for label in self.labels:
-            if label is None:
+        for node, label in enumerate(self.labels):
+            given = self.assigned.get(node, [])
+            if given and self.ops[node] is CONST:
+                label = given[0]
+            elif label is None:
                 counter += 1
                 while f"t{counter}" in taken:
                     counter += 1
                 label = f"t{counter}"
-            while label in seen:
-                label += "'"
-            seen.add(label)
-            names.append(label)
-        return names
+            names.append(unique(label))
+            others = [unique(name) for name in given if name != label]
+            if others:
+                aliases[node] = others
+        return names, aliases
+
+    def name_with_aliases(self, node: int) -> str:
+        """The node's name, with its other names after it: ``x (also y)``."""
+        others = self.aliases.get(node)
+        return self.names[node] if not others else f"{self.names[node]} (also {', '.join(others)})"
 
     @cached_property
     def plan(self) -> Plan:
@@ -138,6 +171,8 @@ class Builder:
             return (VAR.name, graph.labels[node])
         if op is CONST:
             value = graph.constants[node]
+            if node in graph.assigned:  # ``k = 2`` is k: a later 2 is a node of its own
+                return (CONST.name, value, math.copysign(1.0, value), node)
             return (CONST.name, value, math.copysign(1.0, value))
         return (op.name, *graph.inputs[node])
 
@@ -192,7 +227,8 @@ class Builder:
             self.plan.add(node, op, args, op is VAR)
         else:  # a plan or names made before this node are out of date
             graph.__dict__.pop("plan", None)
-            graph.__dict__.pop("names", None)
+            for cached in ("names", "aliases", "_naming"):
+                graph.__dict__.pop(cached, None)
         return node
 
     def remove_last(self, node: int) -> None:
@@ -222,6 +258,7 @@ def copy(graph: Graph) -> Graph:
         list(graph.statements),
         graph.output,
         dict(graph.outputs),
+        {node: list(names) for node, names in graph.assigned.items()},
     )
 
 
@@ -314,8 +351,11 @@ class _Builder:
         name = entries[0][0]
         node = entries[2][0]
         graph = self.graph
+        if graph.ops[node] is CONST and node not in graph.assigned:
+            node = self._named_constant(node, entries[2][1])
         if graph.labels[node] is None:
             graph.labels[node] = name
+        graph.assigned.setdefault(node, []).append(name)
         self.env[name] = node
         graph.statements.append((name, node))
         return (None, entries[0][1], entries[2][2])
@@ -324,6 +364,22 @@ class _Builder:
         (expression,) = entries
         self.graph.statements.append((None, expression[0]))
         return (None, expression[1], expression[2])
+
+    def _named_constant(self, node: int, start: int) -> int:
+        """``k = 2``: a number with a name of its own, which a later ``2`` does not share.
+
+        A number first written in this statement becomes ``k``'s node; one written
+        before (``y = x^2; k = 2``) stays as it was, and ``k`` gets a node of its own.
+        """
+        graph = self.graph
+        if graph.starts[node] >= start:
+            value = graph.constants[node]
+            self.nodes.index.pop((CONST.name, value, math.copysign(1.0, value)), None)
+            return node
+        label = graph.labels[node]
+        return self.nodes.append(
+            CONST, (), graph.constants[node], label, graph.starts[node], graph.ends[node]
+        )
 
     # Expressions
 
@@ -423,6 +479,14 @@ class _Builder:
 
     def _node(self, op: Op, args: tuple[int, ...], start: int, end: int) -> int:
         return self.nodes.apply(op, args, start, end)
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _primes(count: int) -> str:
+    """The mark of a name's ``count``-th reuse: one to three primes, then a count: ⁽⁴⁾."""
+    return "'" * count if count <= 3 else f"⁽{count}⁾".translate(_SUPERSCRIPTS)
 
 
 def _suggest(name: str) -> str:

@@ -436,7 +436,7 @@ def diff(
             simplified.append((within_budget(simplifying, partial(_simplify, expression)), True))
         except Exception:  # noqa: BLE001 - SymbolicLimit or a SymPy failure: keep it unsimplified
             simplified.append((expression, False))
-    output = graph.statements[-1][0] or ""
+    output = graph.names[graph.output]  # the one name rule: t1 for an unnamed output, as in grad
 
     def write() -> Derivatives:  # SymPy's printers recurse too
         derivatives = tuple(
@@ -497,7 +497,7 @@ def _pretty(label: str, expression: Any, value: float | None) -> str:
     from sympy.printing.pretty.pretty import PrettyPrinter
     from sympy.printing.pretty.stringpict import prettyForm
 
-    from autograph.evaluate import format_number
+    from autograph.numbers import format_number
 
     printer = PrettyPrinter({"use_unicode": True, "wrap_line": False})
     form = prettyForm(*prettyForm(label).right(printer._print(expression)))

@@ -109,6 +109,27 @@ TimeoutOption = Annotated[
         show_default=False,
     ),
 ]
+DigitsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--digits",
+        metavar="N|full",
+        help="Significant digits of the numbers shown (default 6); full: every digit, the "
+        "shortest text that reads back as the same float64. --json always has every digit.",
+        show_default=False,
+    ),
+]
+
+
+def use_digits(text: str | None) -> None:
+    """Set the digits every renderer shows for this command, from ``--digits``."""
+    from autograph import numbers
+
+    try:
+        digits = numbers.DEFAULT_DIGITS if text is None else numbers.parse_digits(text)
+    except ValueError as err:
+        raise InputError("usage", f"--digits {err}") from None
+    numbers.set_digits(digits)
 
 
 def needs(option: str, given: bool, dependents: dict[str, bool]) -> None:

@@ -36,11 +36,16 @@ def expression(graph: Graph, node: int, names: list[str] | None = None) -> str:
         return graph.labels[node] or ""
     if op.is_function:
         return f"{op.symbol}({', '.join([shown[arg] for arg in args])})"
-    # An input shown by name binds like an atom, except a leaf, which shows its own text.
+    # An input shown by name binds like an atom, except a leaf, which shows its own text
+    # (a number the program named, k in k = -2, is shown by its name).
     ops = graph.ops
-    levels = [precedence(graph, a) if ops[a] is VAR or ops[a] is CONST else ATOM for a in args]
+    named = graph.assigned
+    levels = [
+        precedence(graph, a) if (ops[a] is VAR or ops[a] is CONST) and a not in named else ATOM
+        for a in args
+    ]
     if op.arity == 1:
-        sign = _literal_guard(graph, node, args[0])
+        sign = "" if args[0] in named else _literal_guard(graph, node, args[0])
         return op.symbol + sign + _parenthesized(shown[args[0]], levels[0] < UNARY)
     mine = op.precedence
     if mine == POWER:
@@ -72,7 +77,10 @@ def program(graph: Graph) -> str:
 
     def by_name(node: int) -> str | None:
         label = graph.labels[node]
-        if graph.ops[node] is VAR or graph.ops[node] is CONST:
+        if graph.ops[node] is CONST:  # a number the program named is written by its name
+            named = [name for name in graph.assigned.get(node, ()) if bound.get(name) == node]
+            return named[0] if named else label
+        if graph.ops[node] is VAR:
             return label
         return label if label is not None and bound.get(label) == node else None
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from autograph.evaluate import Backward, Forward, format_number
+from autograph.evaluate import Backward, Forward
 from autograph.graph import Graph
 from autograph.language.printer import expression
+from autograph.numbers import format_number
 from autograph.ops import CONST, VAR
 
 VARIABLE, CONSTANT, INTERMEDIATE, OUTPUT = "variable", "constant", "intermediate", "output"

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from autograph.errors import MathError
-from autograph.evaluate import format_number
+from autograph.numbers import Digits, current_digits, format_number
 from autograph.referee import DESCRIPTIONS, Check, VariableCheck
 
 REFEREE_NAMES = {"sympy": "SymPy", "mpmath": "the numeric referee"}
@@ -60,26 +60,34 @@ def _finite(value: Any) -> Any:
 
 def print_check(check: Check, console: Console | None = None) -> None:
     """The referee and why, one row per variable, kink notes, and the verdict."""
+    from autograph.table import trimmed
+
     console = console or Console()
+    with trimmed(console):
+        _print_check(check, console)
+
+
+def _print_check(check: Check, console: Console) -> None:
+    from autograph.table import print_labelled
+
     output = check.result.graph.names[check.result.graph.output]
     console.print()
-    console.print(f"[bold]check[/]     {DESCRIPTIONS[check.referee]}", soft_wrap=True)
-    console.print(f"          {check.reason}", soft_wrap=True, highlight=False)
+    print_labelled(console, "check", DESCRIPTIONS[check.referee])
+    print_labelled(console, "", check.reason)
     if not check.variables:
-        console.print("          (no variables to check)")
+        print_labelled(console, "", "(no variables to check)")
         return
     console.print()
     console.print(_table(check, output))
     kinks = list(dict.fromkeys(kink for v in check.variables for kink in v.kinks))
     for index, kink in enumerate(kinks):
-        label = "[bold]kink[/]" if index == 0 else "    "
-        console.print(f"{label}      {kink}", soft_wrap=True, highlight=False)
+        print_labelled(console, "kink" if index == 0 else "", kink)
     if any(v.excused for v in check.variables):
-        console.print(f"          {KINK_NOTE}", soft_wrap=True, highlight=False)
+        print_labelled(console, "", KINK_NOTE)
     if check.rounding is not None:
-        console.print(f"[bold]rounding[/]  {rounding_note(check)}", soft_wrap=True, highlight=False)
+        print_labelled(console, "rounding", rounding_note(check))
     console.print()
-    console.print(f"[bold]verdict[/]   {verdict(check)}", soft_wrap=True, highlight=False)
+    print_labelled(console, "verdict", verdict(check))
 
 
 def _table(check: Check, output: str) -> Table:
@@ -87,8 +95,11 @@ def _table(check: Check, output: str) -> Table:
     table.add_column("")
     referee = "SymPy" if check.referee == "sympy" else "mpmath"
     for title in ("reverse mode", referee, "finite diff.", "rev − ref", "rev − fd"):
-        table.add_column(title, justify="right", overflow="fold")
+        table.add_column(title, justify="right", no_wrap=True)  # a number is never split
     table.add_column("")
+    # A finite difference is an estimate good to about ten digits: never shown to more than 12.
+    shown = current_digits()
+    estimate = 12 if shown is None else min(shown, 12)
     for v in check.variables:
         status = (
             Text("agrees", style="green")
@@ -97,25 +108,24 @@ def _table(check: Check, output: str) -> Table:
             if v.excused
             else Text("DISAGREES", style="bold red")
         )
-        value = _short(v.referee, ".12g")
+        value = _short(v.referee, shown)
         if v.referee_name != check.referee:
             value += f" ({v.referee_name})"
         table.add_row(
             f"∂{output}/∂{v.variable}",
             format_number(v.reverse_mode),
             value,
-            _short(v.finite_difference, ".12g"),
-            _short(v.reverse_minus_referee, ".2g"),
-            _short(v.reverse_minus_finite_difference, ".2g"),
+            _short(v.finite_difference, estimate),
+            _short(v.reverse_minus_referee, 2),
+            _short(v.reverse_minus_finite_difference, 2),
             status,
         )
     return table
 
 
-def _short(number: float | None, spec: str) -> str:
-    if number is None:
-        return "—"
-    return "0" if number == 0 else format(number, spec)
+def _short(number: float | None, digits: Digits) -> str:
+    """A number of the check's table, or — where there is none."""
+    return "—" if number is None else format_number(number, digits)
 
 
 def verdict(check: Check) -> str:
@@ -139,7 +149,7 @@ def rounding_note(check: Check) -> str:
     node, error = check.rounding
     return (
         f"float64 loses accuracy here: `{check.result.graph.text(node)}` is off by a relative "
-        f"{error:.2g} from its exact value, so the disagreement may be rounding (an "
+        f"{format_number(error, 2)} from its exact value, so the disagreement may be rounding (an "
         "ill-conditioned point) rather than a wrong derivative"
     )
 
@@ -154,9 +164,10 @@ def disagreement(check: Check) -> MathError:
             parts.append(f"∂{output}/∂{v.variable} (the referee cannot evaluate it here)")
         else:
             parts.append(
-                f"∂{output}/∂{v.variable} (reverse mode {format_number(v.reverse_mode)}, "
-                f"referee {format_number(v.referee)}, relative difference "
-                f"{v.relative_difference:.2g})"
+                # Every digit: rounded, two numbers that disagree could read the same.
+                f"∂{output}/∂{v.variable} (reverse mode {format_number(v.reverse_mode, None)}, "
+                f"referee {format_number(v.referee, None)}, relative difference "
+                f"{_short(v.relative_difference, 2)})"
             )
     note = f"; {rounding_note(check)}" if check.rounding is not None else ""
     return MathError(

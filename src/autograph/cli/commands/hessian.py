@@ -10,6 +10,7 @@ import typer
 from autograph.cli.app import app
 from autograph.cli.options import (
     AtOption,
+    DigitsOption,
     Expr,
     FileOption,
     JsonOption,
@@ -19,6 +20,7 @@ from autograph.cli.options import (
     parse_names,
     positive,
     read_program,
+    use_digits,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ def hessian_command(
     check: HessianCheckOption = False,
     tol: HessianTolOption = None,
     timeout: HessianTimeoutOption = None,
+    digits: DigitsOption = None,
 ) -> None:
     """Second derivatives: the value, the gradient, the Hessian and what its eigenvalues say.
 
@@ -88,6 +91,7 @@ def hessian_command(
     from autograph.graph import parse
 
     needs("--check", check, {"--tol": tol is not None, "--timeout": timeout is not None})
+    use_digits(digits)
     graph = parse(read_program(expr, file))
     point = parse_at(at)
     names = parse_names(wrt, "--wrt")
@@ -174,7 +178,8 @@ def print_hessian(result: Hessian, name: str, console: Console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from autograph.evaluate import format_number
+    from autograph.numbers import format_number
+    from autograph.table import print_labelled
 
     shown = escape(name)
     console.print(f"[bold]value[/]        {shown} = {format_number(result.value)}")
@@ -203,8 +208,8 @@ def print_hessian(result: Hessian, name: str, console: Console) -> None:
     console.print(table)
     console.print()
     eigenvalues = ", ".join(format_number(value) for value in result.eigenvalues or [])
-    console.print(f"[bold]eigenvalues[/]  {eigenvalues}", soft_wrap=True)
-    console.print(f"[bold]verdict[/]      {result.meaning}", soft_wrap=True)
+    print_labelled(console, "eigenvalues", eigenvalues, indent=13)
+    print_labelled(console, "verdict", result.meaning, indent=13)
 
 
 def print_check(checked: HessianCheck, name: str, console: Console) -> None:
@@ -213,7 +218,7 @@ def print_check(checked: HessianCheck, name: str, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from autograph.evaluate import format_number
+    from autograph.numbers import format_number
 
     console.print()
     console.print(
@@ -289,7 +294,7 @@ def verdict(checked: HessianCheck) -> str:
 def disagreement(checked: HessianCheck) -> Any:
     """The error (exit 1) for a Hessian whose check found a disagreement."""
     from autograph.errors import MathError
-    from autograph.evaluate import format_number
+    from autograph.numbers import format_number
 
     parts = []
     for entry in checked.disagreements:

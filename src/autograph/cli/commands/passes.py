@@ -10,6 +10,7 @@ from autograph.cli.options import (
     AtOption,
     CheckOption,
     DataOption,
+    DigitsOption,
     Expr,
     FileOption,
     IgnoreExtraOption,
@@ -24,6 +25,7 @@ from autograph.cli.options import (
     parse_names,
     positive,
     read_program,
+    use_digits,
 )
 from autograph.cli.output import print_over_data, progress_wanted, show
 from autograph.errors import InputError
@@ -38,6 +40,7 @@ def eval_command(
     data: DataOption = None,
     ignore_extra_columns: IgnoreExtraOption = False,
     quiet: QuietOption = False,
+    digits: DigitsOption = None,
 ) -> None:
     """Forward pass: the value of every node and of the program.
 
@@ -48,6 +51,7 @@ def eval_command(
 
     needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
     needs("--data", data is not None, {"--quiet": quiet})
+    use_digits(digits)
     graph = parse(read_program(expr, file, data))
     if data is not None:
         eval_over_data(graph, data, parse_at(at), ignore_extra_columns, quiet, json)
@@ -69,6 +73,7 @@ def grad_command(
     check: CheckOption = False,
     tol: TolOption = None,
     timeout: TimeoutOption = None,
+    digits: DigitsOption = None,
 ) -> None:
     """Forward and reverse passes: every node's value, adjoint, and the gradient.
 
@@ -83,6 +88,7 @@ def grad_command(
     needs("--data", data is not None, {"--reduce": reduce is not None})
     needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
     needs("--data", data is not None, {"--quiet": quiet})
+    use_digits(digits)
     graph = parse(read_program(expr, file, data))
     names = parse_names(wrt, "--wrt")
     if check:

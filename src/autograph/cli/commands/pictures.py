@@ -12,12 +12,14 @@ import typer
 from autograph.cli.app import app
 from autograph.cli.options import (
     AtOption,
+    DigitsOption,
     Expr,
     FileOption,
     WrtOption,
     parse_at,
     parse_names,
     read_program,
+    use_digits,
 )
 from autograph.errors import InputError
 
@@ -66,6 +68,7 @@ def graph_command(
             show_default=False,
         ),
     ] = None,
+    digits: DigitsOption = None,
 ) -> None:
     """Draw the graph: inputs on the left, the output on the right.
 
@@ -77,6 +80,7 @@ def graph_command(
     from autograph.graph import parse
     from autograph.pictures import draw, evaluate
 
+    use_digits(digits)
     if format is PictureFormat.png and output is None:
         raise InputError("usage", "--format png writes a binary file: give -o FILE")
     graph = parse(read_program(expr, file))
@@ -109,6 +113,7 @@ def explain_command(
         ExplainFormat,
         typer.Option("--format", help="text: for the terminal; md: Markdown with LaTeX math."),
     ] = ExplainFormat.text,
+    digits: DigitsOption = None,
 ) -> None:
     """Both passes in words: each node's value, then the chain rule step by step.
 
@@ -117,6 +122,7 @@ def explain_command(
     from autograph.explain import explain, print_explanation, to_markdown
     from autograph.graph import parse
 
+    use_digits(digits)
     graph = parse(read_program(expr, file))
     explanation = explain(graph, parse_at(at), parse_names(wrt, "--wrt"))
     if format is ExplainFormat.md:

@@ -9,6 +9,7 @@ import typer
 
 from autograph.cli.app import app
 from autograph.cli.options import (
+    DigitsOption,
     Expr,
     FileOption,
     WrtOption,
@@ -16,6 +17,7 @@ from autograph.cli.options import (
     parse_names,
     positive,
     read_program,
+    use_digits,
 )
 
 
@@ -48,6 +50,7 @@ def diff_command(
             "printed as it is.",
         ),
     ] = 5.0,
+    digits: DigitsOption = None,
 ) -> None:
     """Symbolic partial derivatives of the output, simplified by SymPy.
 
@@ -56,6 +59,7 @@ def diff_command(
     from autograph.graph import parse
     from autograph.symbolic import diff, render, to_dict
 
+    use_digits(digits)
     graph = parse(read_program(expr, file))
     point = parse_at(at) if at else None
     result = diff(graph, parse_names(wrt, "--wrt"), point, timeout=positive(timeout))
