@@ -116,3 +116,10 @@ def test_an_undefined_second_derivative_is_a_math_error(run) -> None:
     out = run("hessian", "sqrt(x)", "--at", "x=0", "--json")
     assert out.code == 1
     assert out.stdout == ""
+
+
+def test_a_failing_node_of_the_derivative_graph_is_named_by_the_node_it_came_from(run) -> None:
+    out = run("hessian", "(-(1e-3/x))^max(tanh(x),2)", "--at", "x=1")
+    assert out.code == 1
+    assert "a derivative of `(-(1e-3/x))^max(tanh(x),2)` is undefined" in out.stderr
+    assert "log_abs_base" not in out.stderr  # internal ops are not shown to the user

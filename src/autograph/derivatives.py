@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from autograph import analysis
 from autograph.backends.graph import GraphMath, Node
-from autograph.errors import InputError, shorten
+from autograph.errors import InputError, MathError, shorten
 from autograph.evaluate import _not_a_variable, bind, forward
 from autograph.graph import Builder, Graph, collector_paused, copy
 
@@ -124,7 +124,7 @@ def hessian(
     names = _variables(graph, wrt)
     bind(graph, at)
     first = gradient(graph, names)
-    values = forward(first, at).values
+    values = _values(first, at, len(graph.ops))
     grad = {name: values[first.outputs[gradient_name(name)]] for name in names}
     value = values[graph.output]
     if vector is not None:
@@ -134,11 +134,32 @@ def hessian(
     matrix = []
     for name in names:
         second = gradient(first, names, of=gradient_name(name))
-        row = forward(second, at).values
+        row = _values(second, at, len(graph.ops))
         matrix.append([row[second.outputs[gradient_name(other)]] for other in names])
     eigenvalues = _eigenvalues(matrix)
     definiteness, meaning = _classify(eigenvalues, grad)
     return Hessian(value, grad, names, matrix, eigenvalues, definiteness, meaning)
+
+
+def _values(derived: Graph, at: Mapping[str, float], original: int) -> list[float]:
+    """The values of a derivative graph's nodes; a failure in a node the derivative added
+    is said as an undefined derivative of the node it came from (not as an internal op)."""
+    try:
+        return forward(derived, at).values
+    except MathError as failure:
+        node = failure.details.get("node")
+        if not isinstance(node, int) or node < original:
+            raise
+        op = derived.ops[node]
+        why = f" ({op.domain})" if op.internal and op.domain else ""
+        where = derived.text(node)
+        raise MathError(
+            "gradient",
+            f"a derivative of `{where}` is undefined or infinite at this point{why}",
+            failure.span,
+            failure.source,
+            node=node,
+        ) from None
 
 
 def _direction(
@@ -164,7 +185,7 @@ def _product(
         total = m.add(total, term)
     dotted.outputs = {**first.outputs, "directional": m.node(total)}
     second = gradient(dotted, names, of="directional")
-    values = forward(second, at).values
+    values = _values(second, at, len(first.ops))
     return {name: values[second.outputs[gradient_name(name)]] for name in names}
 
 
