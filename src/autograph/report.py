@@ -2,7 +2,9 @@
 
 ``{"value": number, "gradient": {...}, "nodes": [{"id", "name", "op", "inputs",
 "value", "adjoint"}, ...]}``; ``gradient`` and ``adjoint`` only after a reverse
-pass. Every number here is finite, and ``dumps`` refuses NaN and Infinity.
+pass; after forward mode (``jvp``), ``tangent`` and ``direction`` at the top and a
+``tangent`` per node instead. Every number here is finite, and ``dumps`` refuses
+NaN and Infinity.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, TextIO
 
 from autograph.evaluate import Backward, Forward
 from autograph.language.printer import expression
+from autograph.tangents import Tangents
 
 
 def to_dict(result: Forward, **extra: Any) -> dict[str, Any]:
@@ -36,6 +39,9 @@ def _head(result: Forward, extra: dict[str, Any]) -> dict[str, Any]:
     head: dict[str, Any] = {"value": result.value}
     if isinstance(result, Backward):
         head["gradient"] = result.gradient
+    if isinstance(result, Tangents):
+        head["tangent"] = result.tangent
+        head["direction"] = result.direction
     head["output"] = result.graph.output
     head.update(extra)
     return head
@@ -45,6 +51,7 @@ def _nodes(result: Forward) -> Iterator[dict[str, Any]]:
     graph = result.graph
     names = graph.names
     backward = result if isinstance(result, Backward) else None
+    tangents = result.tangents if isinstance(result, Tangents) else None
     for node, op in enumerate(graph.ops):
         entry: dict[str, Any] = {
             "id": node,
@@ -56,6 +63,8 @@ def _nodes(result: Forward) -> Iterator[dict[str, Any]]:
         if backward is not None:
             entry["adjoint"] = backward.adjoints[node]
             entry["partials"] = list(backward.partials[node])
+        if tangents is not None:
+            entry["tangent"] = tangents[node]
         entry["expression"] = expression(graph, node, names) if graph.inputs[node] else names[node]
         yield entry
 
