@@ -137,3 +137,16 @@ def test_each_unit_direction_gives_that_component_of_the_gradient(program) -> No
     for name in graph.variables:
         tangent = jvp(graph, at, {name: 1.0}).tangent
         assert close(tangent, gradient[name], 1e-12, 1e-300), (name, tangent, gradient[name])
+
+
+def test_the_streamed_json_of_forward_mode_is_the_json_of_its_dictionary() -> None:
+    import io
+
+    from autograph import report
+
+    graph = autograph.parse("a = sqrt(x); b = a + 1; x^2 + y")
+    result = jvp(graph, {"x": 0.0, "y": 1.0}, {"x": 1.0})  # a's and b's tangents are None
+    stream = io.StringIO()
+    report.write(result, stream)
+    assert stream.getvalue() == report.dumps(report.to_dict(result)) + "\n"
+    assert [node["tangent"] for node in report.to_dict(result)["nodes"]][1] is None
