@@ -265,13 +265,21 @@ def copy(graph: Graph) -> Graph:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the garbage collector: a big graph's passes allocate millions of objects
-    that hold no cycles, and scanning them again and again costs more than the work."""
+    that hold no cycles, and scanning them again and again costs more than the work.
+
+    When the pause ends, what it allocated joins the oldest generation without a scan
+    (``freeze`` then ``unfreeze`` moves every object there and resets the counts), so
+    no collection runs over the new graph the moment the collector is back; a full
+    collection, when one comes, still frees any cycle among them.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -291,6 +299,10 @@ def parse(source: str) -> Graph:
             if error.kind != "syntax":
                 grammar.check(source)
             raise
+        finally:
+            # The handlers are the builder's bound methods: a cycle that would keep the
+            # builder and its merge index (a key per node) alive until a collection.
+            builder.handlers.clear()
         return builder.graph
 
 
