@@ -230,7 +230,7 @@ def parse(
     for origin, _, kind, handler, _, _ in rules:
         if kind == CALL and handler is None:
             raise KeyError(f"no handler for the rule {origin!r}")
-    chains: dict[tuple[int, int, str], int] = {}
+    chains: dict[tuple[int, int, str | None], int] = {}
     states = [t.start]
     entries: list[Entry] = []
     state = t.start
@@ -309,7 +309,7 @@ def parse(
 
 
 def _pass_chain(
-    actions: list[dict[str, int]], rules: list[tuple[Any, ...]], key: tuple[int, int, str]
+    actions: list[dict[str, int]], rules: list[tuple[Any, ...]], key: tuple[int, int, str | None]
 ) -> int:
     """The state after every single-child reduction in a row on ``terminal``, from ``state``.
 
@@ -317,7 +317,7 @@ def _pass_chain(
     """
     below, state, terminal = key
     while True:
-        action = actions[state].get(terminal)
+        action = actions[state].get(terminal)  # type: ignore[arg-type]
         if action is None or action >= 0 or rules[~action][2] != PASS:
             return state
         state = actions[below][rules[~action][0]]
