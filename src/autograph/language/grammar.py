@@ -230,6 +230,7 @@ def parse(
     for origin, _, kind, handler, _, _ in rules:
         if kind == CALL and handler is None:
             raise KeyError(f"no handler for the rule {origin!r}")
+    chains: dict[tuple[int, int, str | None], int] = {}
     states = [t.start]
     entries: list[Entry] = []
     state = t.start
@@ -241,10 +242,13 @@ def parse(
         if position < length:
             found = match(source, position)
             if found is None:
-                raise InputError(
-                    "syntax",
-                    f"unexpected character {source[position]!r}",
-                    Span(position, position + 1),
+                raise teach(
+                    InputError(
+                        "syntax",
+                        f"unexpected character {source[position]!r}",
+                        Span(position, position + 1),
+                        source,
+                    ),
                     source,
                 )
             terminal = found.lastgroup
@@ -268,7 +272,10 @@ def parse(
         while True:
             action = actions[state].get(terminal)  # type: ignore[arg-type]
             if action is None:
-                raise _unexpected(source, terminal, token, actions[state], state == arrival)  # type: ignore[arg-type]
+                raise teach(
+                    _unexpected(source, terminal, token, actions[state], state == arrival),  # type: ignore[arg-type]
+                    source,
+                )
             if action >= 0:  # shift
                 if terminal in hooks:
                     hooks[terminal](entries)  # type: ignore[index]
@@ -278,7 +285,13 @@ def parse(
                 break
             origin, size, kind, handler, kept, spliced = rules[~action]
             if kind == PASS:  # ?rule: child -- the child stands for the rule
-                state = states[-1] = actions[states[-2]][origin]
+                # A chain of them (atom -> power -> unary -> product) is one step: where
+                # it ends depends only on the state below, this state and the terminal.
+                key = (states[-2], state, terminal)
+                target = chains.get(key)
+                if target is None:
+                    target = chains[key] = _pass_chain(actions, rules, key)
+                state = states[-1] = target
                 continue
             if size:
                 popped = entries[-size:]
@@ -299,6 +312,21 @@ def parse(
             entries.append(entry)
             if state == end_state and terminal == "$END":
                 return
+
+
+def _pass_chain(
+    actions: list[dict[str, int]], rules: list[tuple[Any, ...]], key: tuple[int, int, str | None]
+) -> int:
+    """The state after every single-child reduction in a row on ``terminal``, from ``state``.
+
+    Such a reduction pops nothing, so the state below stays ``below`` all along.
+    """
+    below, state, terminal = key
+    while True:
+        action = actions[state].get(terminal)  # type: ignore[arg-type]
+        if action is None or action >= 0 or rules[~action][2] != PASS:
+            return state
+        state = actions[below][rules[~action][0]]
 
 
 def check(source: str) -> None:
@@ -348,6 +376,65 @@ def _unexpected(
     shown = "end of the line" if terminal == "_NL" else repr(text)
     juxtaposed = _juxtaposed(source, start, end) if terminal in ("NAME", "NUMBER", "LPAR") else ""
     return InputError("syntax", f"unexpected {shown}{hint}{juxtaposed}", Span(start, end), source)
+
+
+def teach(error: InputError, source: str) -> InputError:
+    """A syntax error as a person can act on it: a pasted character, an unclosed parenthesis.
+
+    ``unexpected character '−'`` says what the character is and what to type instead. An
+    error at the end of the program, or on a later line than a ``(`` still open there, is
+    that parenthesis never closed: the error points at it, on its own line.
+    """
+    if error.kind != "syntax" or error.span is None:
+        return error
+    at = error.span.start
+    if error.message.startswith("unexpected character"):
+        from autograph.language.pasted import advice
+
+        told = advice(source, at) if at < len(source) else None
+        if told is None:
+            return error
+        return InputError("syntax", f"unexpected character {told}", error.span, source)
+    opened = _open_parenthesis(source, at)
+    if opened is None:
+        return error
+    at_end = error.message.startswith("unexpected end")
+    at_semicolon = error.message.startswith("unexpected ';'")
+    if not (at_end or at_semicolon) and source.count("\n", opened, at) == 0:
+        return error
+    if at_end:
+        why = "the program ends inside it"
+    elif at_semicolon:
+        line = source.count("\n", 0, at) + 1
+        why = (
+            f"its statement ends inside it, at the ';' of line {line}, column {_column(source, at)}"
+        )
+    else:
+        why = f"line {source.count(chr(10), 0, at) + 1} is read as inside it"
+    return InputError(
+        "syntax", f"unclosed '(': {why}; add the missing ')'", Span(opened, opened + 1), source
+    )
+
+
+def _column(source: str, at: int) -> int:
+    return at - (source.rfind("\n", 0, at) + 1) + 1
+
+
+def _open_parenthesis(source: str, before: int) -> int | None:
+    """Where the innermost ``(`` still open at offset ``before`` is, if one is."""
+    match = _pattern().match
+    opened: list[int] = []
+    position = 0
+    while position < before:
+        found = match(source, position)
+        if found is None or found.end() == position:
+            break
+        if found.lastgroup == "LPAR":
+            opened.append(position)
+        elif found.lastgroup == "RPAR" and opened:
+            opened.pop()
+        position = found.end()
+    return opened[-1] if opened else None
 
 
 def _juxtaposed(source: str, start: int, end: int) -> str:
