@@ -4,7 +4,8 @@ Each run is a fresh process reading the program (bench_scale's sum shape) on
 stdin and writing JSON; the anchor is minimal_pipeline.py, which parses,
 evaluates and writes the same bytes with nothing else (checked once, byte for
 byte, before timing). They take turns, round after round; the table shows the
-median and fastest microseconds per node and the ratio of the medians.
+median and fastest microseconds per node (wall clock), the median CPU time (user
+and system, steadier on a busy machine), and the verdicts on the wall-clock medians.
 
     python benchmarks/bench_end_to_end.py [--nodes 1000000] [--rounds 5]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,11 +39,16 @@ def commands() -> dict[str, list[str]]:
     }
 
 
-def run(command: list[str], program: Path, output: str) -> float:
+def run(command: list[str], program: Path, output: str) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user and system) of one run."""
     with program.open("rb") as stdin, open(output, "wb") as stdout:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, stdin=stdin, stdout=stdout, check=True)
-        return time.perf_counter() - started
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu
 
 
 def main() -> None:
@@ -63,19 +70,23 @@ def main() -> None:
         nodes = texts[0].count(b'{"id": ')
         load = os.getloadavg()[0]
         times: dict[str, list[float]] = {name: [] for name in contenders}
+        cpu: dict[str, list[float]] = {name: [] for name in contenders}
         for _ in range(options.rounds):
             for name, command in contenders.items():
-                times[name].append(run(command, program, os.devnull))
+                wall, used = run(command, program, os.devnull)
+                times[name].append(wall)
+                cpu[name].append(used)
     after = os.getloadavg()[0]
     print(
         f"End to end, {nodes:,} nodes, {options.rounds} rounds; load average {load:.2f} "
         f"before, {after:.2f} after (the same {len(texts[0]):,} bytes of JSON from both)\n"
     )
-    print("| command | median µs/node | fastest µs/node |")
-    print("| --- | ---: | ---: |")
+    print("| command | median µs/node | fastest µs/node | median CPU µs/node |")
+    print("| --- | ---: | ---: | ---: |")
     median = {name: statistics.median(runs) / nodes * 1e6 for name, runs in times.items()}
     for name, runs in times.items():
-        print(f"| {name} | {median[name]:.2f} | {min(runs) / nodes * 1e6:.2f} |")
+        used = statistics.median(cpu[name]) / nodes * 1e6
+        print(f"| {name} | {median[name]:.2f} | {min(runs) / nodes * 1e6:.2f} | {used:.2f} |")
     ours, anchor = median["autograph grad --json"], median["minimal script"]
     print()
     print(_verdict("at most 7 µs per node", ours, 7, " µs"))
