@@ -439,7 +439,7 @@ class _Builder:
 
     def _function(self, token: Entry, given: int, start: int, end: int) -> Op:
         name = token[0]
-        op = ops.FUNCTIONS.get(name)
+        op = ops.FUNCTIONS.get(name) or ops.DERIVATIVE_FUNCTIONS.get(name)
         source = self.graph.source
         if op is None:
             if name in self.env or name in self.graph.variables:
