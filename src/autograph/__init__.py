@@ -21,6 +21,7 @@ __all__ = [
     "AutographError",
     "Backward",
     "Builder",
+    "Fit",
     "Forward",
     "Graph",
     "Hessian",
@@ -28,6 +29,7 @@ __all__ = [
     "MathError",
     "Span",
     "backward",
+    "fit",
     "forward",
     "gradient",
     "hessian",
@@ -42,3 +44,12 @@ def load_ipython_extension(ipython: Any) -> None:
     from autograph.magic import load
 
     load(ipython)
+
+
+def __getattr__(name: str) -> Any:
+    """``autograph.fit`` and ``autograph.Fit``, imported when first used (they need NumPy)."""
+    if name in ("fit", "Fit"):
+        from autograph import fitting
+
+        return getattr(fitting, name)
+    raise AttributeError(f"module 'autograph' has no attribute {name!r}")
