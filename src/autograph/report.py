@@ -3,16 +3,25 @@
 ``{"value": number, "gradient": {...}, "nodes": [{"id", "name", "op", "inputs",
 "value", "adjoint"}, ...]}``; ``gradient`` and ``adjoint`` only after a reverse
 pass. Every number here is finite, and ``dumps`` refuses NaN and Infinity.
+
+``write`` streams the same text as ``dumps(to_dict(...))`` without building a
+dictionary per node: it formats the nodes column by column, a block of nodes at
+a time, and splices the columns into one template (see ``_block``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import chain
+from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
 from autograph.evaluate import Backward, Forward
 from autograph.language.printer import expression
+
+BLOCK = 4096
+"""Nodes formatted at a time by ``write``: big enough to amortise, small enough to stay flat."""
 
 
 def to_dict(result: Forward, **extra: Any) -> dict[str, Any]:
@@ -21,15 +30,17 @@ def to_dict(result: Forward, **extra: Any) -> dict[str, Any]:
 
 
 def write(result: Forward, stream: TextIO, **extra: Any) -> None:
-    """Write the JSON form, one node at a time: memory stays flat for a million nodes.
+    """Write the JSON form, a block of nodes at a time: memory stays flat for a million nodes.
 
     The text is exactly ``dumps(to_dict(result, **extra))`` and a newline.
     """
     head = dumps(_head(result, extra))
     stream.write(head[:-1] + (", " if len(head) > 2 else "") + '"nodes": [')
-    for index, entry in enumerate(_nodes(result)):
-        stream.write(", " + dumps(entry) if index else dumps(entry))
-    stream.write("]}\n")
+    count = len(result.graph.ops)
+    for first in range(0, count, BLOCK):
+        text = _block(result, first, min(first + BLOCK, count))
+        stream.write(text[len(_BETWEEN) :] if first == 0 else text)
+    stream.write("}]}\n" if count else "]}\n")
 
 
 def _head(result: Forward, extra: dict[str, Any]) -> dict[str, Any]:
@@ -58,6 +69,90 @@ def _nodes(result: Forward) -> Iterator[dict[str, Any]]:
             entry["partials"] = list(backward.partials[node])
         entry["expression"] = expression(graph, node, names) if graph.inputs[node] else names[node]
         yield entry
+
+
+# The template of one node, as literal text between the columns: each node's text is
+# preceded by _BETWEEN (the previous node's closing brace and a comma), so a block is
+# one join; write drops the first node's and closes the last.
+_BETWEEN = "}, "
+_FORWARD_KEYS = ("id", "name", "op", "inputs", "value", "expression")
+_BACKWARD_KEYS = ("id", "name", "op", "inputs", "value", "adjoint", "partials", "expression")
+
+
+def _literals(keys: tuple[str, ...]) -> list[str]:
+    literals = [_BETWEEN + "{" + f'"{keys[0]}": ']
+    literals += [f', "{key}": ' for key in keys[1:]]
+    return literals
+
+
+_FORWARD_LITERALS = _literals(_FORWARD_KEYS)
+_BACKWARD_LITERALS = _literals(_BACKWARD_KEYS)
+
+
+def _block(result: Forward, first: int, last: int) -> str:
+    """The JSON text of nodes ``first`` to ``last - 1``, each preceded by ``_BETWEEN``."""
+    graph = result.graph
+    names = graph.names
+    inputs = graph.inputs[first:last]
+    columns: list[list[str]] = [
+        list(map(str, range(first, last))),
+        list(map(encode_basestring_ascii, names[first:last])),
+        list(map(encode_basestring_ascii, [op.name for op in graph.ops[first:last]])),
+        _lists(inputs),
+        _numbers(result.values[first:last]),
+    ]
+    if isinstance(result, Backward):
+        columns.append(_numbers(result.adjoints[first:last]))
+        columns.append(_lists(result.partials[first:last]))
+        literals = _BACKWARD_LITERALS
+    else:
+        literals = _FORWARD_LITERALS
+    texts = [
+        expression(graph, node, names) if args else names[node]
+        for node, args in enumerate(inputs, first)
+    ]
+    columns.append(list(map(encode_basestring_ascii, texts)))
+    width = 2 * len(columns)
+    parts: list[str] = [text for literal in literals for text in (literal, "")] * (last - first)
+    for index, column in enumerate(columns):
+        parts[2 * index + 1 :: width] = column
+    return "".join(parts)
+
+
+_NUMBER_TYPES = {float, type(None)}
+
+
+def _numbers(column: list[Any]) -> list[str]:
+    """Each entry's JSON: floats and None by ``repr`` of the whole column at once."""
+    if not column or not set(map(type, column)) <= _NUMBER_TYPES:
+        return [dumps(value) for value in column]
+    text = repr(column)
+    if "inf" in text or "nan" in text:
+        return [dumps(value) for value in column]  # raises, as dumps does
+    return text[1:-1].replace("None", "null").split(", ")
+
+
+_LIST_FORMATS = ["[" + ", ".join(["%r"] * size) + "]" for size in range(8)]
+
+
+def _lists(column: Sequence[Sequence[Any]]) -> list[str]:
+    """Each entry's JSON list of ints, floats or None, one format per length."""
+    kinds = set(map(type, column))
+    items = list(chain.from_iterable(column))
+    if (
+        not kinds <= {tuple, list}
+        or not set(map(type, items)) <= {int, float, type(None)}
+        or max(map(len, column), default=0) >= len(_LIST_FORMATS)
+    ):
+        return [dumps(list(entry)) for entry in column]
+    formats = _LIST_FORMATS
+    texts = [formats[len(entry)] % tuple(entry) for entry in column]
+    text = "\n".join(texts)
+    if "inf" in text or "nan" in text:
+        return [dumps(list(entry)) for entry in column]  # raises, as dumps does
+    if "None" in text:
+        return text.replace("None", "null").split("\n")
+    return texts
 
 
 _ENCODER = json.JSONEncoder(allow_nan=False)
