@@ -127,9 +127,16 @@ def readme_commands() -> list[str]:
     return [line[2:] for block in blocks for line in block.splitlines() if line.startswith("$ ")]
 
 
-@pytest.mark.parametrize("index", range(len(readme_commands())))
-def test_piped_readme_examples_fit_80_columns_and_match_their_golden_files(index: int) -> None:
-    command = readme_commands()[index]
+def golden_name(command: str) -> str:
+    """A golden file per command, named by its text: adding an example renames no other."""
+    import hashlib
+
+    words = re.sub(r"[^a-z0-9]+", "-", command.lower().removeprefix("autograph "))[:40]
+    return f"{words.strip('-')}-{hashlib.sha1(command.encode()).hexdigest()[:8]}.txt"
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_piped_readme_examples_fit_80_columns_and_match_their_golden_files(command: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     done = subprocess.run(
         [sys.executable, "-m", "autograph", *shlex.split(command)[1:]],
@@ -139,7 +146,7 @@ def test_piped_readme_examples_fit_80_columns_and_match_their_golden_files(index
         check=False,
     )
     printed = done.stdout + done.stderr
-    golden = GOLDEN / f"{index:02d}.txt"
+    golden = GOLDEN / golden_name(command)
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(f"$ {command}\n{printed}", encoding="utf-8")

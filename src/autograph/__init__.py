@@ -16,6 +16,7 @@ from autograph.derivatives import Hessian, gradient, hessian
 from autograph.errors import AutographError, InputError, MathError, Span
 from autograph.evaluate import Backward, Forward, backward, forward
 from autograph.graph import Builder, Graph, parse
+from autograph.tangents import Tangents, jvp
 
 __all__ = [
     "AutographError",
@@ -28,11 +29,13 @@ __all__ = [
     "InputError",
     "MathError",
     "Span",
+    "Tangents",
     "backward",
     "fit",
     "forward",
     "gradient",
     "hessian",
+    "jvp",
     "load_ipython_extension",
     "parse",
 ]

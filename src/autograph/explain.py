@@ -13,6 +13,12 @@ step's local derivative (dg/dh = 3h^2), puts the numbers in, and multiplies by
 the adjoint from the step's users, summing term by term over several users.
 The numbers it ends on are the evaluator's own adjoints.
 
+In forward mode (``mode="forward"``) the second pass goes left to right
+instead: each step's tangent (``dv``, how fast v moves along the direction)
+is the sum over the steps it reads of its local derivative times their
+tangents, as the survey of Baydin et al. (2018, Table 2) traces it; the
+numbers it ends on are ``tangents.jvp``'s own.
+
 Everything here is a loop over the graph; a statement of more than
 ``STATEMENT_LIMIT`` nodes is explained node by node, and only the first and
 last ``limit / 2`` lines of each pass are built, so a 100,000-node graph
@@ -23,12 +29,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from autograph import formulas
 from autograph.display import Displayed
-from autograph.evaluate import Backward, backward
+from autograph.evaluate import Backward, Forward, backward
 from autograph.formulas import Expr, show
 from autograph.graph import Graph
 from autograph.numbers import format_number as number_text
@@ -81,6 +88,29 @@ class ChainStep:
 
 
 @dataclass(frozen=True)
+class TangentTerm:
+    """One term of a forward-mode step: d(node)/d(input) * d(input)."""
+
+    input: str
+    local: Expr
+    """d(node)/d(input): the op table's formulas composed through the node's statement."""
+    tangent: float
+    """The input's tangent."""
+
+
+@dataclass(frozen=True)
+class TangentStep:
+    """A forward-mode line: a node's tangent from its inputs' (a variable's is given)."""
+
+    name: str
+    terms: tuple[TangentTerm, ...]
+    """Empty for a variable, whose tangent is its component of the direction."""
+    tangent: float
+    """``tangents.jvp``'s tangent of the node, the number the line ends on."""
+    more: int = 0
+
+
+@dataclass(frozen=True)
 class Gap:
     """Lines left out of a long pass."""
 
@@ -97,6 +127,14 @@ class Explanation(Displayed):
     forward: list[Definition | Gap]
     reverse: list[ChainStep | Gap]
     gradient: dict[str, float]
+    mode: str = "reverse"
+    """``reverse`` (adjoints, right to left) or ``forward`` (tangents, left to right)."""
+    tangents: list[TangentStep | Gap] = field(default_factory=list)
+    """Forward mode's lines; empty in reverse mode."""
+    direction: dict[str, float] = field(default_factory=dict)
+    """Forward mode's direction: each variable's tangent."""
+    tangent: float = 0.0
+    """Forward mode's result: the output's tangent, grad . direction."""
 
 
 def explain(
@@ -104,15 +142,31 @@ def explain(
     at: Mapping[str, float],
     wrt: Iterable[str] | None = None,
     limit: int = LINE_LIMIT,
+    *,
+    mode: str = "reverse",
+    tangent: Mapping[str, float] | None = None,
 ) -> Explanation:
-    """Run both passes and explain them step by step; ``limit`` caps the lines of each pass."""
+    """Run both passes and explain them step by step; ``limit`` caps the lines of each pass.
+
+    ``mode="forward"`` explains forward mode along ``tangent`` (a number per
+    variable, 0 for those not named; see ``tangents.jvp``) instead of the reverse pass.
+    """
+    if mode == "forward":
+        from autograph.tangents import jvp
+
+        return _Explainer(jvp(graph, at, tangent)).explain_tangents(limit)
+    if mode != "reverse":
+        raise ValueError(f"mode is 'reverse' or 'forward', not {mode!r}")
     result = backward(graph, at, wrt)
     return _Explainer(result).explain(limit)
 
 
 class _Explainer:
-    def __init__(self, result: Backward) -> None:
-        self.result = result
+    def __init__(self, result: Forward) -> None:
+        self.result = result  # a Backward, or for forward mode a Tangents
+        self.adjoints: list[float | None] = (
+            result.adjoints if isinstance(result, Backward) else [None] * len(result.graph)
+        )
         self.graph = graph = result.graph
         self.is_step = _steps(graph)
         self.names = graph.names
@@ -122,17 +176,27 @@ class _Explainer:
             for leaf in leaves:
                 self.users.setdefault(leaf, []).append(user)
 
-    def explain(self, limit: int) -> Explanation:
-        graph, result = self.graph, self.result
+    def _forward_order(self) -> tuple[list[int], list[int]]:
+        """The variables (and named numbers), then the other steps, left to right."""
+        graph = self.graph
         variables = list(graph.variables.values())
         variables += sorted(n for n in graph.assigned if graph.ops[n] is CONST)  # k = 2
         defined = [
             n for n in range(len(graph)) if self.is_step[n] and graph.ops[n] not in (VAR, CONST)
         ]
-        forward: list[Definition | Gap] = [
+        return variables, defined
+
+    def _definitions(self, limit: int) -> list[Definition | Gap]:
+        variables, defined = self._forward_order()
+        return [
             n if isinstance(n, Gap) else self._definition(n)
             for n in _window(variables + defined, limit)
         ]
+
+    def explain(self, limit: int) -> Explanation:
+        graph, result = self.graph, self.result
+        assert isinstance(result, Backward)
+        forward = self._definitions(limit)
         reverse: list[ChainStep | Gap] = [
             n if isinstance(n, Gap) else self._chain_step(n)
             for n in _window(self._reverse_order(), limit)
@@ -145,6 +209,48 @@ class _Explainer:
             reverse=reverse,
             gradient=result.gradient,
         )
+
+    def explain_tangents(self, limit: int) -> Explanation:
+        from autograph.tangents import Tangents
+
+        graph, result = self.graph, self.result
+        assert isinstance(result, Tangents)
+        variables, defined = self._forward_order()
+        variables = [n for n in variables if graph.ops[n] is VAR]
+        tangents: list[TangentStep | Gap] = [
+            n if isinstance(n, Gap) else self._tangent_step(n, result.tangents)
+            for n in _window(variables + defined, limit)
+        ]
+        return Explanation(
+            output=self.names[graph.output],
+            value=result.value,
+            at={name: result.values[node] for name, node in graph.variables.items()},
+            forward=self._definitions(limit),
+            reverse=[],
+            gradient={},
+            mode="forward",
+            tangents=tangents,
+            direction=result.direction,
+            tangent=result.tangent,
+        )
+
+    def _tangent_step(self, node: int, tangents: list[float | None]) -> TangentStep:
+        tangent = tangents[node] or 0.0
+        if self.graph.ops[node] is VAR:
+            return TangentStep(self.names[node], (), tangent)
+        moving = [leaf for leaf in self.leaves.get(node, []) if self.moves[leaf]]
+        terms = tuple(
+            TangentTerm(self.names[leaf], self._local_derivative(node, leaf), tangents[leaf] or 0.0)
+            for leaf in moving[:TERM_LIMIT]
+        )
+        return TangentStep(self.names[node], terms, tangent, len(moving) - len(terms))
+
+    @cached_property
+    def moves(self) -> bytearray:
+        """Per node, 1 where it depends on some variable: a term of forward mode's sums."""
+        from autograph import analysis
+
+        return analysis.depends(self.graph, self.graph.variables)
 
     # -- the forward pass --
 
@@ -173,7 +279,7 @@ class _Explainer:
 
     def _reverse_order(self) -> list[int]:
         """Steps with an adjoint, from the output back: each once all its users are done."""
-        adjoints, output = self.result.adjoints, self.graph.output
+        adjoints, output = self.adjoints, self.graph.output
         pending = [0] * len(self.graph)
         for user, leaves in self.leaves.items():
             if adjoints[user] is not None:
@@ -194,7 +300,7 @@ class _Explainer:
         return order
 
     def _chain_step(self, node: int) -> ChainStep:
-        adjoints = self.result.adjoints
+        adjoints = self.adjoints
         users = [user for user in self.users.get(node, []) if adjoints[user] is not None]
         paths = []
         for user in users[:TERM_LIMIT]:
@@ -342,11 +448,66 @@ def chain_text(step: ChainStep, output: str, style: str = "plain") -> str:
     return " = ".join(kept)
 
 
+def tangent_text(step: TangentStep, style: str = "plain") -> str:
+    """``dv2 = dv2/dx1 * dx1 + dv2/dx2 * dx2 = x2 * 1 + x1 * 0 = 5 * 1 + 2 * 0 = 5``."""
+    latex = style == "latex"
+    compact = "latex" if latex else "compact"
+    times = formulas.times(style)
+    if not step.terms and not step.more:
+        return f"{_tangent(step.name, style)} = {number_text(step.tangent)}"
+    symbolic, with_formulas, with_numbers = [], [], []
+    for term in step.terms:
+        local_formula = show(term.local, compact)
+        try:
+            local_numbers = formulas.numbers(term.local, style)
+        except (ArithmeticError, ValueError):
+            local_numbers = local_formula
+        shown = number_text(term.tangent)
+        factor = times + (f"({shown})" if term.tangent < 0 else shown)
+        symbolic.append(
+            f"{_derivative(step.name, term.input, style)}{times}{_tangent(term.input, style)}"
+        )
+        with_formulas.append(_operand(local_formula, term.local, latex) + factor)
+        with_numbers.append(_operand(local_numbers, term.local, latex) + factor)
+    if step.more:
+        more = f" + ... ({step.more:,} more terms)"
+        more = rf" + \dots\text{{ ({step.more:,} more terms)}}" if latex else more
+        for terms in (symbolic, with_formulas, with_numbers):
+            terms[-1] += more
+    parts = [
+        _tangent(step.name, style),
+        " + ".join(symbolic),
+        _signed_sum(with_formulas),
+        _signed_sum(with_numbers),
+        number_text(step.tangent),
+    ]
+    kept = [part for index, part in enumerate(parts) if index == 0 or part != parts[index - 1]]
+    return " = ".join(kept)
+
+
+def _signed_sum(terms: list[str]) -> str:
+    """Terms joined by + or -: ``1 * 5.5 - 1 * 0``, never ``+ -1 * 0``."""
+    out = terms[0]
+    for term in terms[1:]:
+        out += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return out
+
+
+def direction_text(explanation: Explanation, style: str = "plain") -> str:
+    """``dx1 = 1, dx2 = 0``: the direction forward mode moves along."""
+    return ", ".join(
+        f"{_tangent(name, style)} = {number_text(value)}"
+        for name, value in explanation.direction.items()
+    )
+
+
 def summary_text(explanation: Explanation, style: str = "plain") -> str:
     """``f = 81 and df/dx = 216 at x = -3``."""
     dollars = "$" if style == "latex" else ""
     output = explanation.output
     facts = [f"{_name(output, style)} = {number_text(explanation.value)}"]
+    if explanation.mode == "forward":
+        facts.append(f"{_tangent(output, style)} = {number_text(explanation.tangent)}")
     for name, value in explanation.gradient.items():
         facts.append(f"{_derivative(output, name, style)} = {number_text(value)}")
     shown = [f"{dollars}{fact}{dollars}" for fact in facts]
@@ -355,7 +516,10 @@ def summary_text(explanation: Explanation, style: str = "plain") -> str:
         f"{dollars}{_name(name, style)} = {number_text(value)}{dollars}"
         for name, value in explanation.at.items()
     )
-    return f"So {said}" + (f" at {point}." if point else ".")
+    along = ""
+    if explanation.mode == "forward":
+        along = f" along {dollars}{direction_text(explanation, style)}{dollars}"
+    return f"So {said}{along}" + (f" at {point}." if point else ".")
 
 
 def gap_text(gap: Gap) -> str:
@@ -367,6 +531,7 @@ def gap_text(gap: Gap) -> str:
 _FORWARD = "Forward pass, left to right: the value of each node"
 _REVERSE = "Reverse pass, right to left: the derivative of {output} with respect to each node"
 _NO_GRADIENT = "Reverse pass: no variable to differentiate"
+_TANGENTS = "Forward mode, left to right: each node's tangent along {direction}"
 _NOTHING_BETWEEN = (
     "Reverse pass: the output is the variable {output} itself, so d{output}/d{output} = 1"
 )
@@ -381,7 +546,12 @@ def to_lines(explanation: Explanation) -> list[tuple[str, bool]]:
             ("  " + (gap_text(line) if isinstance(line, Gap) else definition_text(line)), False)
         )
     lines.append(("", False))
-    if explanation.reverse:
+    if explanation.mode == "forward":
+        lines.append((_TANGENTS.format(direction=direction_text(explanation)), True))
+        for tangent in explanation.tangents:
+            text = gap_text(tangent) if isinstance(tangent, Gap) else tangent_text(tangent)
+            lines.append(("  " + text, False))
+    elif explanation.reverse:
         lines.append((_REVERSE.format(output=out), True))
         for step in explanation.reverse:
             text = gap_text(step) if isinstance(step, Gap) else chain_text(step, out)
@@ -402,7 +572,18 @@ def to_markdown(explanation: Explanation) -> str:
         blocks.append(
             _gap_md(line) if isinstance(line, Gap) else f"$${definition_text(line, 'latex')}$$"
         )
-    if explanation.reverse:
+    if explanation.mode == "forward":
+        direction = f"${direction_text(explanation, 'latex')}$"
+        blocks.append(
+            _TANGENTS.format(direction=direction).replace("Forward mode", "**Forward mode**") + "."
+        )
+        for tangent in explanation.tangents:
+            blocks.append(
+                _gap_md(tangent)
+                if isinstance(tangent, Gap)
+                else f"$${tangent_text(tangent, 'latex')}$$"
+            )
+    elif explanation.reverse:
         blocks.append(
             f"**Reverse pass**, right to left: the derivative of ${_name(out, 'latex')}$ with "
             "respect to each node, by the chain rule."
@@ -436,6 +617,13 @@ def _derivative(top: str, bottom: str, style: str) -> str:
     if style == "latex":
         return rf"\frac{{\partial {_name(top, style)}}}{{\partial {_name(bottom, style)}}}"
     return f"d{top}/d{bottom}"
+
+
+def _tangent(name: str, style: str) -> str:
+    r"""A node's tangent: ``dv1``, or in LaTeX ``\dot{v_1}`` (the survey's notation)."""
+    if style == "latex":
+        return rf"\dot{{{_name(name, style)}}}"
+    return f"d{name}"
 
 
 def _operand(text: str, expr: Expr, latex: bool) -> str:

@@ -2,7 +2,9 @@
 
 ``{"value": number, "gradient": {...}, "nodes": [{"id", "name", "op", "inputs",
 "value", "adjoint"}, ...]}``; ``gradient`` and ``adjoint`` only after a reverse
-pass. Every number here is finite, and ``dumps`` refuses NaN and Infinity.
+pass; after forward mode (``jvp``), ``tangent`` and ``direction`` at the top and a
+``tangent`` per node instead. Every number here is finite, and ``dumps`` refuses
+NaN and Infinity.
 
 ``write`` streams the same text as ``dumps(to_dict(...))`` without building a
 dictionary per node: it formats the nodes column by column, a block of nodes at
@@ -19,6 +21,7 @@ from typing import Any, TextIO
 
 from autograph.evaluate import Backward, Forward
 from autograph.language.printer import expression
+from autograph.tangents import Tangents
 
 BLOCK = 4096
 """Nodes formatted at a time by ``write``: big enough to amortise, small enough to stay flat."""
@@ -47,6 +50,9 @@ def _head(result: Forward, extra: dict[str, Any]) -> dict[str, Any]:
     head: dict[str, Any] = {"value": result.value}
     if isinstance(result, Backward):
         head["gradient"] = result.gradient
+    if isinstance(result, Tangents):
+        head["tangent"] = result.tangent
+        head["direction"] = result.direction
     head["output"] = result.graph.output
     head.update(extra)
     return head
@@ -56,6 +62,7 @@ def _nodes(result: Forward) -> Iterator[dict[str, Any]]:
     graph = result.graph
     names = graph.names
     backward = result if isinstance(result, Backward) else None
+    tangents = result.tangents if isinstance(result, Tangents) else None
     for node, op in enumerate(graph.ops):
         entry: dict[str, Any] = {
             "id": node,
@@ -67,6 +74,8 @@ def _nodes(result: Forward) -> Iterator[dict[str, Any]]:
         if backward is not None:
             entry["adjoint"] = backward.adjoints[node]
             entry["partials"] = list(backward.partials[node])
+        if tangents is not None:
+            entry["tangent"] = tangents[node]
         entry["expression"] = expression(graph, node, names) if graph.inputs[node] else names[node]
         yield entry
 
@@ -77,6 +86,7 @@ def _nodes(result: Forward) -> Iterator[dict[str, Any]]:
 _BETWEEN = "}, "
 _FORWARD_KEYS = ("id", "name", "op", "inputs", "value", "expression")
 _BACKWARD_KEYS = ("id", "name", "op", "inputs", "value", "adjoint", "partials", "expression")
+_TANGENT_KEYS = ("id", "name", "op", "inputs", "value", "tangent", "expression")
 
 
 def _literals(keys: tuple[str, ...]) -> list[str]:
@@ -87,6 +97,7 @@ def _literals(keys: tuple[str, ...]) -> list[str]:
 
 _FORWARD_LITERALS = _literals(_FORWARD_KEYS)
 _BACKWARD_LITERALS = _literals(_BACKWARD_KEYS)
+_TANGENT_LITERALS = _literals(_TANGENT_KEYS)
 
 
 def _block(result: Forward, first: int, last: int) -> str:
@@ -105,6 +116,9 @@ def _block(result: Forward, first: int, last: int) -> str:
         columns.append(_numbers(result.adjoints[first:last]))
         columns.append(_lists(result.partials[first:last]))
         literals = _BACKWARD_LITERALS
+    elif isinstance(result, Tangents):
+        columns.append(_numbers(result.tangents[first:last]))
+        literals = _TANGENT_LITERALS
     else:
         literals = _FORWARD_LITERALS
     texts = [

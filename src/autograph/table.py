@@ -29,6 +29,7 @@ from autograph.evaluate import Backward, Forward
 from autograph.language.printer import expression
 from autograph.numbers import format_number
 from autograph.ops import CONST, VAR
+from autograph.tangents import Tangents
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -76,6 +77,9 @@ def _rows(result: Forward, shown: list[int]) -> list[_Row]:
             operation, style = expression(graph, node, names), ""
         partials: list[str] = []
         adjoint = ""
+        if isinstance(result, Tangents):
+            tangent = result.tangents[node]
+            adjoint = "—" if tangent is None else format_number(tangent)
         if backward is not None:
             partials = [
                 f"∂/∂{names[arg]} = {format_number(partial)}"
@@ -136,6 +140,9 @@ class _Table:
     grad: bool
     output: int
     layout: _Layout
+    last: str = "adjoint"
+    """The title of the last column: the adjoint, after a reverse pass; the tangent, after
+    forward mode (which has no local-derivative column); "" after a forward pass."""
 
     def names(self) -> list[str]:
         cut = self.layout.name_width
@@ -159,10 +166,10 @@ class _Table:
             ("operation", False, operations),
             ("value", True, [row.value for row in rows]),
         ]
-        if self.grad:
-            if not layout.partials_below:
-                columns.append(("local derivatives", False, ["\n".join(r.partials) for r in rows]))
-            columns.append(("adjoint", True, [row.adjoint for row in rows]))
+        if self.grad and not layout.partials_below:
+            columns.append(("local derivatives", False, ["\n".join(r.partials) for r in rows]))
+        if self.last:
+            columns.append((self.last, True, [row.adjoint for row in rows]))
         return columns
 
     def widths(self) -> list[int]:
@@ -265,6 +272,13 @@ def _draw(table: _Table, hidden: int, width: int) -> Text:
     return drawn
 
 
+def _kind(result: Forward) -> tuple[bool, str]:
+    """Whether the table has local derivatives, and the title of its last column."""
+    if isinstance(result, Backward):
+        return True, "adjoint"
+    return False, "tangent" if isinstance(result, Tangents) else ""
+
+
 def node_table(result: Forward, max_rows: int = MAX_ROWS, width: int = 80) -> Text:
     """One row per node: name, operation, value; after a reverse pass, partials and adjoint.
 
@@ -280,7 +294,8 @@ def node_table(result: Forward, max_rows: int = MAX_ROWS, width: int = 80) -> Te
         half = max_rows // 2
         hidden = size - 2 * half
         shown = [*range(half), *range(size - half, size)]
-    table = _Table(_rows(result, shown), isinstance(result, Backward), graph.output, _Layout())
+    grad, last = _kind(result)
+    table = _Table(_rows(result, shown), grad, graph.output, _Layout(), last)
     _fit(table, width)
     return _draw(table, hidden, width)
 
@@ -298,7 +313,8 @@ def node_grid(result: Forward, max_rows: int = MAX_ROWS) -> Table:
     half = max_rows // 2
     if size > max_rows:
         shown = [*range(half), *range(size - half, size)]
-    table = _Table(_rows(result, shown), isinstance(result, Backward), graph.output, _Layout())
+    grad, last = _kind(result)
+    table = _Table(_rows(result, shown), grad, graph.output, _Layout(), last)
     grid = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
     columns = table.columns()
     for title, right, _ in columns:
@@ -350,6 +366,20 @@ def print_result(result: Forward, console: Console | None = None) -> None:
         console.print(line, soft_wrap=True)
         if isinstance(result, Backward):
             _print_gradient(result, output_name, console)
+        if isinstance(result, Tangents):
+            _print_tangent(result, output_name, console)
+
+
+def _print_tangent(result: Tangents, output_name: str, console: Console) -> None:
+    """The directional derivative, and the direction it is taken along."""
+    items = list(result.direction.items())
+    if len(items) > 6:  # past a handful, the ones that move
+        items = [(name, value) for name, value in items if value != 0.0]
+    along = ", ".join(f"d{name} = {format_number(value)}" for name, value in items[:6])
+    along += ", …" if len(items) > 6 else ""
+    line = Text("tangent", style="bold")
+    line.append(f"   d{output_name} = {format_number(result.tangent)}  (along {along})", style="")
+    console.print(line, soft_wrap=True)
 
 
 def _print_gradient(result: Backward, output_name: str, console: Console) -> None:

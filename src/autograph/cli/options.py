@@ -109,6 +109,16 @@ TimeoutOption = Annotated[
         show_default=False,
     ),
 ]
+TangentOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tangent",
+        metavar="NAME=VALUE,...",
+        help="Forward mode's direction: the tangent of each variable, e.g. --tangent x1=1 "
+        "(variables not named have tangent 0; with one variable, 1 by default).",
+        show_default=False,
+    ),
+]
 DigitsOption = Annotated[
     str | None,
     typer.Option(
@@ -119,6 +129,21 @@ DigitsOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def parse_tangent(items: list[str] | None, variables: dict[str, int]) -> dict[str, float] | None:
+    """``--tangent``'s direction; None (the library's default) for a program of one variable."""
+    if items:
+        return parse_at(items, "--tangent")
+    if len(variables) > 1:
+        listed = ", ".join(list(variables)[:5])
+        first = next(iter(variables))
+        raise InputError(
+            "usage",
+            f"the program has several variables ({listed}): give a direction with "
+            f"--tangent, e.g. --tangent {first}=1 (the others' tangents are then 0)",
+        )
+    return None
 
 
 def use_digits(text: str | None) -> None:

@@ -15,9 +15,12 @@ from autograph.cli.options import (
     DigitsOption,
     Expr,
     FileOption,
+    TangentOption,
     WrtOption,
+    needs,
     parse_at,
     parse_names,
+    parse_tangent,
     read_program,
     use_digits,
 )
@@ -39,6 +42,13 @@ class ExplainFormat(StrEnum):
 
     text = "text"
     md = "md"
+
+
+class ExplainMode(StrEnum):
+    """Which second pass ``autograph explain`` tells."""
+
+    reverse = "reverse"
+    forward = "forward"
 
 
 @app.command("graph")
@@ -113,18 +123,37 @@ def explain_command(
         ExplainFormat,
         typer.Option("--format", help="text: for the terminal; md: Markdown with LaTeX math."),
     ] = ExplainFormat.text,
+    mode: Annotated[
+        ExplainMode,
+        typer.Option(
+            "--mode",
+            help="reverse: the adjoints, right to left (the chain rule of backpropagation); "
+            "forward: the tangents along --tangent, left to right (forward mode).",
+        ),
+    ] = ExplainMode.reverse,
+    tangent: TangentOption = None,
     digits: DigitsOption = None,
 ) -> None:
     """Both passes in words: each node's value, then the chain rule step by step.
 
     Example: autograph explain "h = x + 5; g = h^3 + 1; f = g^2" --at x=-3
+
+    With --mode forward, the second pass is forward mode: each node's tangent along
+    the direction --tangent gives, from its inputs' tangents.
     """
     from autograph.explain import explain, print_explanation, to_markdown
     from autograph.graph import parse
 
+    needs("--mode forward", mode is ExplainMode.forward, {"--tangent": tangent is not None})
+    if mode is ExplainMode.forward and wrt is not None:
+        raise InputError("usage", "--wrt goes with --mode reverse; forward mode takes --tangent")
     use_digits(digits)
     graph = parse(read_program(expr, file))
-    explanation = explain(graph, parse_at(at), parse_names(wrt, "--wrt"))
+    if mode is ExplainMode.forward:
+        direction = parse_tangent(tangent, graph.variables)
+        explanation = explain(graph, parse_at(at), mode="forward", tangent=direction)
+    else:
+        explanation = explain(graph, parse_at(at), parse_names(wrt, "--wrt"))
     if format is ExplainFormat.md:
         sys.stdout.write(to_markdown(explanation))
     else:
