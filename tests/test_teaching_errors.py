@@ -162,3 +162,12 @@ def test_minus_h_is_help_everywhere(run, args) -> None:
 def test_an_expression_starting_with_minus_h_is_still_an_expression(run) -> None:
     out = run("eval", "-h^2", "--at", "h=3", "--json")
     assert out.code == 0 and out.json()["value"] == -9
+
+
+def test_two_values_for_one_variable_are_reported_as_typed(run) -> None:
+    assert error_of(run, "eval", "x", "--at", "x=1", "--at", "x=2") == (
+        "error: --at gives x two values: 1 and 2\n"
+    )
+    assert error_of(run, "eval", "x", "--at", "x=1.0,x=1e0", "--at", "x=0.10") == (
+        "error: --at gives x two values: 1.0 and 0.10\n"
+    )
