@@ -62,7 +62,9 @@ class Plan:
     def add(self, node: int, op: Op, args: tuple[int, ...], is_variable: bool = False) -> None:
         """Record node ``node`` (the next one), an ``op`` applied to ``args``."""
         live = self.live
-        if len(live) <= node:
+        if len(live) == node:
+            live.append(0)
+        elif len(live) < node:
             live.extend(bytes(node + 1 - len(live)))
         self.blank_partials.append(_BLANK[len(args)] if len(args) < 3 else (None,) * len(args))
         if not args:

@@ -78,6 +78,17 @@ IgnoreExtraOption = Annotated[
     bool,
     typer.Option("--ignore-extra-columns", help="With --data: skip columns that name no variable."),
 ]
+WorkersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workers",
+        metavar="N|auto",
+        help="With --data: read and reduce the data's parts (Parquet row groups, Arrow record "
+        "batches, files of a folder) in N processes (auto: one per core); the same result "
+        "as one process, to rounding.",
+        show_default=False,
+    ),
+]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", help="With --data: no progress bar on stderr.")
 ]
