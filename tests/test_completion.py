@@ -70,6 +70,7 @@ def test_command_names_complete() -> None:
 
 def test_option_names_of_a_command_complete() -> None:
     assert completions("grad", "--wr") == ["--wrt"]
+    assert sorted(completions("grad", "--w")) == ["--workers", "--wrt"]
     assert "--digits" in completions("eval", "x", "--")
 
 

@@ -191,6 +191,13 @@ class _Plan:
         ]
         self.uniform_partials = self._uniform_partials()
 
+    def rebind(self, at: Mapping[str, float]) -> None:
+        """New parameter values: only the uniform nodes' values and partials change."""
+        self.at = dict(at)
+        self.failed = False
+        self.uniform = self._uniform_values()
+        self.uniform_partials = self._uniform_partials()
+
     def _uniform_values(self) -> list[Any]:
         graph, varies = self.graph, self.varies
         values: list[Any] = [None] * len(graph)
@@ -273,6 +280,13 @@ class _Pass:
         for node, _, _ in plan.forward_steps:
             self.template[node] = np.empty(size)
         self.adjoint_buffers: dict[int, FloatArray] = {}
+
+    def rebind(self) -> None:
+        """Take the plan's new uniform values (after ``_Plan.rebind``) into the template."""
+        varies, uniform = self.plan.varies, self.plan.uniform
+        for node, value in enumerate(uniform):
+            if not varies[node]:
+                self.template[node] = value
 
     def resized(self, size: int) -> _Pass:
         """The same passes over fewer samples, in views of the same buffers."""
@@ -761,6 +775,57 @@ def backward(
 def _check_reduce(reduce: str) -> None:
     if reduce not in ("mean", "sum"):
         raise InputError("usage", f"reduce must be mean or sum, not {reduce!r}")
+
+
+class Passes:
+    """A program planned once over a dataset's columns: its cost and gradient at any parameters.
+
+    What ``cost`` does in one call, split so that a loop over many parameter values
+    (``autograph.fit``) plans the program once: each call of ``cost`` computes only
+    the nodes that depend on the parameters alone again, then runs the passes over
+    ``data``. ``at`` gives the parameters' first values (and fixes which they are).
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        at: Mapping[str, float],
+        wrt: Iterable[str] | None = None,
+        *,
+        reduce: Reduce = "mean",
+        where: RowLabel = _row,
+        chunk: int | None = None,
+    ) -> None:
+        if reduce not in ("mean", "sum"):
+            raise InputError("usage", f"reduce must be mean or sum, not {reduce!r}")
+        self.graph, self.reduce = graph, reduce
+        self.parameters = tuple(at)
+        self.wrt = _check_wrt(graph, at, wrt)
+        self._plan = _Plan(graph, _prepare(graph, at), at, self.wrt)
+        self._runner = _Runner(self._plan, chunk, where)
+
+    def cost(self, data: Columns | Iterable[Columns], at: Mapping[str, float]) -> Cost:
+        """The cost over ``data`` and its gradient, at the parameter values ``at``."""
+        if set(at) != set(self.parameters):
+            raise InputError("usage", "the parameters must be those the passes were planned for")
+        bind(self.graph, {**at, **dict.fromkeys(self._plan.columns, 0.0)})
+        plan, runner = self._plan, self._runner
+        plan.rebind(at)
+        runner.full.rebind()
+        runner.rows = 0
+        total, grad = 0.0, [0.0] * len(self.wrt)
+        with raising():
+            for step, piece in runner.pieces(data):
+                _, sums = runner.run(step, piece, gradient=True, per_node=False)
+                total += sums.value
+                grad = [g + s for g, s in zip(grad, sums.gradient, strict=True)]
+        samples = runner.rows
+        if not samples:
+            raise InputError("data", "the data has no samples: a cost over no samples is undefined")
+        scale = 1.0 / samples if self.reduce == "mean" else 1.0
+        gradient = {name: g * scale for name, g in zip(self.wrt, grad, strict=True)}
+        _check_finite(total * scale, gradient)
+        return Cost(total * scale, gradient, samples, self.reduce)
 
 
 def _add_node_sums(

@@ -51,6 +51,9 @@ class Plan:
     reverse: Reverse | None = None
     """The reverse steps for ``output`` and all the variables, once asked for."""
     output: int = -1
+    restricted: dict[tuple[Any, ...], tuple[bytearray, Reverse]] = field(default_factory=dict)
+    """The reverse steps for some of the variables, by (variables, output, size): kept for
+    loops that ask again and again (``autograph.fit``)."""
 
     def reverse_for(self, output: int) -> Reverse:
         """The reverse steps for ``output`` and every variable (made once, then kept)."""
