@@ -108,14 +108,15 @@ def test_a_greek_name_in_at_is_spelled_out(run) -> None:
 def test_a_missing_command_is_said_to_be_missing(run) -> None:
     assert error_of(run, "x^2", "--at", "x=1") == (
         "error: a command is missing: autograph eval 'x^2' ..., autograph grad 'x^2' ... "
-        "(the commands: diff, eval, explain, grad, graph, hessian, jvp; see autograph --help)\n"
+        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp; "
+        "see autograph --help)\n"
     )
 
 
 def test_a_misspelt_command_gets_the_command_meant(run) -> None:
     assert error_of(run, "gard", "x") == (
         "error: unknown command 'gard'; did you mean grad? "
-        "(the commands: diff, eval, explain, grad, graph, hessian, jvp)\n"
+        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp)\n"
     )
 
 
