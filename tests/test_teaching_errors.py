@@ -108,7 +108,7 @@ def test_a_greek_name_in_at_is_spelled_out(run) -> None:
 def test_a_missing_command_is_said_to_be_missing(run) -> None:
     assert error_of(run, "x^2", "--at", "x=1") == (
         "error: a command is missing: autograph eval 'x^2' ..., autograph grad 'x^2' ... "
-        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp; "
+        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp, repl; "
         "see autograph --help)\n"
     )
 
@@ -116,7 +116,7 @@ def test_a_missing_command_is_said_to_be_missing(run) -> None:
 def test_a_misspelt_command_gets_the_command_meant(run) -> None:
     assert error_of(run, "gard", "x") == (
         "error: unknown command 'gard'; did you mean grad? "
-        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp)\n"
+        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp, repl)\n"
     )
 
 
@@ -140,7 +140,7 @@ def test_an_option_one_slip_away_is_suggested(run, typed, meant) -> None:
         (("grad", "x", "--tol", "abc"), "--tol takes a number, got 'abc'"),
         (
             ("graph", "x", "--format", "jpg"),
-            "--format takes one of text, dot, mermaid, svg, png, got 'jpg'",
+            "--format takes one of text, dot, mermaid, svg, png, html, got 'jpg'",
         ),
         (("grad", "x", "--digits"), "--digits needs a value (see autograph COMMAND --help)"),
         (
