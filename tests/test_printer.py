@@ -44,3 +44,11 @@ def test_a_printed_program_parses_back_to_the_same_graph(source: str) -> None:
     again = autograph.parse(printer.program(graph))
     assert [op.name for op in again.ops] == [op.name for op in graph.ops]
     assert again.inputs == graph.inputs and again.output == graph.output
+
+
+def test_a_node_known_by_a_second_name_is_printed_by_the_name_that_still_denotes_it() -> None:
+    # x = -x merges with s0's first node; after s0 is reassigned only x still names it.
+    graph = autograph.parse("s0 = -x; s0 = -s0; x = -x; s0 + x")
+    again = autograph.parse(printer.program(graph))
+    assert again.inputs == graph.inputs
+    assert printer.program(graph).splitlines()[-1] == "s0 + x"

@@ -89,7 +89,12 @@ def program(graph: Graph) -> str:
             return named[0] if named else label
         if graph.ops[node] is VAR:
             return label
-        return label if label is not None and bound.get(label) == node else None
+        if label is not None and bound.get(label) == node:
+            return label
+        # Another name the program gave this node, if it still denotes it (x in x = -x,
+        # where -x was already s0's node): its first definition's text would now mean more.
+        named = [name for name in graph.assigned.get(node, ()) if bound.get(name) == node]
+        return named[0] if named else None
 
     lines = []
     for index, (name, node) in enumerate(graph.statements):
