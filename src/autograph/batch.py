@@ -351,8 +351,11 @@ class _Pass:
         graph = plan.graph
         sums = _Sums(_total(values[graph.output], size), [])
         if adjoints is not None:
+            # A variable with no path to the output has no adjoint: its gradient is 0.
             sums.gradient = [
-                _total(adjoints[graph.variables[name]], size, plan.varies[graph.variables[name]])
+                0.0
+                if adjoints[graph.variables[name]] is None
+                else _total(adjoints[graph.variables[name]], size, plan.varies[graph.variables[name]])
                 for name in plan.wrt or ()
             ]
         if per_node:

@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 import sympy as sp
 
 from autograph.display import Displayed
-from autograph.errors import InputError, MathError
+from autograph.errors import AutographError, InputError, MathError, shorten
 from autograph.graph import Graph
 from autograph.ops import CONST, VAR
 
@@ -44,7 +44,7 @@ PRECISIONS = (30, 60, 120, 240)
 
 
 class SymbolicLimit(MathError):
-    """SymPy ran out of its time budget (kind ``timeout``) or of stack (kind ``too-deep``).
+    """SymPy ran out of time (kind ``timeout``) or stack (``too-deep``), or failed (``sympy-failed``).
 
     A math failure (exit 1), not bad input: the program is fine, and the same
     program may well pass with a larger ``--timeout``.
@@ -96,6 +96,12 @@ def _checked(budget: Budget, work: Callable[[], T]) -> T:
     except RecursionError:
         raise SymbolicLimit(
             "too-deep", "the formula is nested too deeply for SymPy (Python's recursion limit)"
+        ) from None
+    except AutographError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure inside SymPy is a clean error
+        raise SymbolicLimit(
+            "sympy-failed", f"SymPy could not handle this formula: {shorten(str(err), 120)}"
         ) from None
 
 
