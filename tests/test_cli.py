@@ -276,3 +276,47 @@ def test_version_prints_the_version_of_the_installed_distribution(run) -> None:
 
     out = run("--version")
     assert out.code == 0 and out.stdout == f"autograph {version('autograph-cli')}\n"
+
+
+def _autograph(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "autograph", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_program_leaves_with_every_byte_of_a_big_output_and_its_exit_code() -> None:
+    program = " + ".join(f"{k}*x" for k in range(1, 20_001))
+    done = _autograph("grad", "-", "--at", "x=2", "--json", stdin=program)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("}]}\n")
+    assert json.loads(done.stdout)["gradient"] == {"x": 20_000 * 20_001 / 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(("grad", "1/x", "--at", "x=0", "--json"), 1), (("grad", "x^", "--json"), 2)],
+)
+def test_the_program_leaves_with_its_error_on_stderr_and_its_exit_code(args, code) -> None:
+    done = _autograph(*args)
+    assert done.returncode == code
+    assert done.stdout == ""
+    assert "error" in json.loads(done.stderr)
+
+
+def test_the_program_still_runs_exit_handlers_when_it_leaves_without_teardown(tmp_path) -> None:
+    marker = tmp_path / "ran"
+    script = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "sys.argv = ['autograph', 'eval', 'x+1', '--at', 'x=1', '--json']\n"
+        "from autograph.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["value"] == 2
+    assert marker.read_text() == "yes"

@@ -27,12 +27,14 @@ def depends(graph: Graph, names: Iterable[str]) -> bytearray:
     return marks
 
 
-def needed(graph: Graph, root: int) -> bytearray:
-    """Per node, 1 where ``root`` depends on it (``root`` included)."""
+def needed(graph: Graph, root: int | Iterable[int]) -> bytearray:
+    """Per node, 1 where ``root`` (a node, or several) depends on it (``root`` included)."""
     marks = bytearray(len(graph.ops))
-    marks[root] = 1
+    roots = [root] if isinstance(root, int) else list(root)
+    for node in roots:
+        marks[node] = 1
     inputs = graph.inputs
-    for node in range(root, -1, -1):
+    for node in range(max(roots, default=-1), -1, -1):
         if marks[node]:
             for arg in inputs[node]:
                 marks[arg] = 1

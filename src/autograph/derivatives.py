@@ -49,6 +49,15 @@ def gradient(graph: Graph, wrt: Iterable[str] | None = None, *, of: str | None =
         return _gradient(graph, names, root)
 
 
+def adjoint_graph(graph: Graph, wrt: Iterable[str] | None = None) -> tuple[Graph, dict[int, int]]:
+    """``gradient(graph, wrt)``, and for each node of ``graph`` with an adjoint the node of
+    the result that holds it (what ``grad --emit`` names ``grad_h``)."""
+    names = _variables(graph, wrt)
+    adjoint_of: dict[int, int] = {}
+    with collector_paused():
+        return _gradient(graph, names, graph.output, adjoint_of), adjoint_of
+
+
 def _variables(graph: Graph, wrt: Iterable[str] | None) -> tuple[str, ...]:
     names = tuple(graph.variables) if wrt is None else tuple(dict.fromkeys(wrt))
     for name in names:
@@ -57,7 +66,9 @@ def _variables(graph: Graph, wrt: Iterable[str] | None) -> tuple[str, ...]:
     return names
 
 
-def _gradient(graph: Graph, names: tuple[str, ...], root: int) -> Graph:
+def _gradient(
+    graph: Graph, names: tuple[str, ...], root: int, adjoint_of: dict[int, int] | None = None
+) -> Graph:
     result = copy(graph)
     m = GraphMath(Builder(result))
     live = analysis.depends(graph, names)
@@ -65,6 +76,8 @@ def _gradient(graph: Graph, names: tuple[str, ...], root: int) -> Graph:
     ops, inputs, starts, ends = graph.ops, graph.inputs, graph.starts, graph.ends
     for node in range(root, -1, -1):
         adjoint = adjoints.get(node)
+        if adjoint_of is not None and isinstance(adjoint, Node):
+            adjoint_of[node] = adjoint.id  # complete: every user of node is to its right
         args = inputs[node]
         if adjoint is None or not args:
             continue

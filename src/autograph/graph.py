@@ -105,19 +105,23 @@ class Graph(Displayed):
         names: list[str] = []
         aliases: dict[int, list[str]] = {}
         counter = 0
+        assigned, ops_ = self.assigned, self.ops
         for node, label in enumerate(self.labels):
-            given = self.assigned.get(node, [])
-            if given and self.ops[node] is CONST:
+            given = assigned.get(node)
+            if given and ops_[node] is CONST:
                 label = given[0]
             elif label is None:
                 counter += 1
                 while f"t{counter}" in taken:
                     counter += 1
                 label = f"t{counter}"
-            names.append(unique(label))
-            others = [unique(name) for name in given if name != label]
-            if others:
-                aliases[node] = others
+            count = uses.get(label, 0)  # unique(label), inlined: this loop runs per node
+            uses[label] = count + 1
+            names.append(label if count == 0 else label + _primes(count))
+            if given:
+                others = [unique(name) for name in given if name != label]
+                if others:
+                    aliases[node] = others
         return names, aliases
 
     def name_with_aliases(self, node: int) -> str:
@@ -265,13 +269,21 @@ def copy(graph: Graph) -> Graph:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the garbage collector: a big graph's passes allocate millions of objects
-    that hold no cycles, and scanning them again and again costs more than the work."""
+    that hold no cycles, and scanning them again and again costs more than the work.
+
+    When the pause ends, what it allocated joins the oldest generation without a scan
+    (``freeze`` then ``unfreeze`` moves every object there and resets the counts), so
+    no collection runs over the new graph the moment the collector is back; a full
+    collection, when one comes, still frees any cycle among them.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -291,6 +303,10 @@ def parse(source: str) -> Graph:
             if error.kind != "syntax":
                 grammar.check(source)
             raise
+        finally:
+            # The handlers are the builder's bound methods: a cycle that would keep the
+            # builder and its merge index (a key per node) alive until a collection.
+            builder.handlers.clear()
         return builder.graph
 
 
@@ -423,7 +439,7 @@ class _Builder:
 
     def _function(self, token: Entry, given: int, start: int, end: int) -> Op:
         name = token[0]
-        op = ops.FUNCTIONS.get(name)
+        op = ops.FUNCTIONS.get(name) or ops.DERIVATIVE_FUNCTIONS.get(name)
         source = self.graph.source
         if op is None:
             if name in self.env or name in self.graph.variables:

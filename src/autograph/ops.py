@@ -268,6 +268,10 @@ FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.is_function}
 FUNCTIONS["ln"] = BY_NAME["log"]
 FUNCTIONS["pow"] = BY_NAME["pow"]
 
+DERIVATIVE_FUNCTIONS: dict[str, Op] = {op.name: op for op in INTERNAL}
+"""The internal ops, callable too (unlisted): the programs ``grad --emit autograph`` writes
+call them, and they parse back. Their names stay free for variables."""
+
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 """Named constants of the language."""
 

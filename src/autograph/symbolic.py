@@ -44,7 +44,7 @@ PRECISIONS = (30, 60, 120, 240)
 
 
 class SymbolicLimit(MathError):
-    """SymPy ran out of time (kind ``timeout``) or stack (``too-deep``), or failed (``sympy-failed``).
+    """SymPy ran out of time (``timeout``) or stack (``too-deep``), or failed (``sympy-failed``).
 
     A math failure (exit 1), not bad input: the program is fine, and the same
     program may well pass with a larger ``--timeout``.

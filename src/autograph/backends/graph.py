@@ -99,6 +99,11 @@ class GraphMath:
         simpler = _identity(op.name, items)
         if simpler is not None:
             return simpler
+        a, b = items if len(items) == 2 else (None, None)
+        if op.name == "pow_slope" and not isinstance(b, Node) and b is not None and b != 0.0:
+            # The guard is for b = 0 only: for a constant b it is b * a^(b - 1), exactly
+            # (so the gradient of g^2 reads 2 * g, and its derivative 2).
+            return self.mul(b, self.pow(a, b - 1.0))
         inputs = tuple(self.node(item) for item in items)
         return self.handle(self.builder.apply(op, inputs, *self.span))
 

@@ -26,7 +26,8 @@ def _sigmoid(a: Any, out: Any = None) -> Any:
     except FloatingPointError:  # some a < -709: e^-a overflows, so use e^a / (1 + e^a) there
         z = np.exp(-np.abs(a))
         return np.divide(np.where(np.greater_equal(a, 0.0), 1.0, z), 1.0 + z, out=out)
-    return np.divide(1.0, np.add(e, 1.0, out=e), out=e)
+    buffer = e if isinstance(e, np.ndarray) else None  # a number for a number
+    return np.divide(1.0, np.add(e, 1.0, out=buffer), out=buffer)
 
 
 def _softplus(a: Any, out: Any = None) -> Any:
@@ -58,6 +59,16 @@ def _log_abs_base(a: Any, out: Any) -> Any:
     return np.multiply(out, np.log(np.where(zero, 1.0, a)))
 
 
+def _relu(a: Any, out: Any = None) -> Any:
+    """max(a, 0) for every a at once."""
+    return np.maximum(a, 0.0, out=out)
+
+
+def _step(a: Any) -> Any:
+    """1 where a > 0, else 0: relu's derivative, 0 at the kink as in PyTorch."""
+    return np.heaviside(a, 0.0)
+
+
 class ArrayMath:
     """The math backend over NumPy arrays of float64: one function per name of ``ScalarMath``.
 
@@ -70,8 +81,8 @@ class ArrayMath:
     pow = staticmethod(_pow)
     sigmoid = staticmethod(_sigmoid)
     softplus = staticmethod(_softplus)
-    relu = staticmethod(lambda a, out=None: np.maximum(a, 0.0, out=out))
-    step = staticmethod(lambda a: np.heaviside(a, 0.0))
+    relu = staticmethod(_relu)
+    step = staticmethod(_step)
     sign = staticmethod(np.sign)
     share = staticmethod(_share)
     pow_slope = staticmethod(_pow_slope)

@@ -35,6 +35,9 @@ app = typer.Typer(
         '  autograph grad "((x+5)^3+1)^2" --at x=-3 --check\n'
         '  autograph diff "c = w*x; J = 0.5*(c + b - y)^2" --wrt w,b\n'
         '  autograph explain "h = x + 5; g = h^3 + 1; f = g^2" --at x=-3\n'
+        '  autograph jvp "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --tangent x1=1\n'
+        '  autograph hessian "x^2 + x*y + y^2" --at x=1,y=2\n'
+        '  autograph grad "c = w*x; J = 0.5*(c + b - y)^2" --emit python > cost.py\n'
         '  autograph graph "h = x + 5; f = h^2" --at x=-3 --grad --format svg -o f.svg\n\n'
         "\b\nThe language:\n"
         "  numbers 3 .5 1e-3; names; constants pi e; + - * / and ^ (or **), Python's precedence\n"

@@ -2,15 +2,19 @@
 
 Errors become exit code 2 (bad input) or 1 (a math failure) and a message on
 stderr, as text or, under ``--json``, as one line of JSON; a closed pipe is 141
-and Ctrl-C 130, both quiet; output that cannot be written (a full disk)
-is exit 74 with its own message; running out of memory is a message, exit 1. No traceback ever reaches the user.
+and Ctrl-C 130, both quiet; output that cannot be written (a full disk) is
+exit 74 with its own message; running out of memory is a message, exit 1.
+No traceback ever reaches the user.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
 import os
 import sys
+import threading
 from typing import Any, NoReturn
 
 from autograph.cli import commands  # noqa: F401 - registers the commands on the app
@@ -25,7 +29,15 @@ MEMORY_MESSAGE = (
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Entry point: run the command line and exit with its code, never with a traceback."""
+    """Entry point: run the command line and exit with its code, never with a traceback.
+
+    Called as the program (no ``argv``), it leaves without freeing what it built: a
+    million-node graph takes seconds to take apart, just before the process ends
+    anyway. Output is flushed, exit handlers run and files are closed first; called
+    with ``argv`` (in-process, by tests), it raises ``SystemExit`` as usual.
+    """
+    global _leave_fast
+    _leave_fast = argv is None
     args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
     as_json = "--json" in args
     # A big program's graph, results and JSON are millions of objects that hold no cycles;
@@ -33,7 +45,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     stdout = sys.stdout
-    sys.stdout = _InPieces(stdout)  # type: ignore[assignment]
+    sys.stdout = _InPieces(stdout)
     try:
         from typer.main import get_command
 
@@ -145,10 +157,12 @@ def _silence_stdout() -> None:
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fileno)
-    try:  # drop what the buffer still holds: it cannot be written
+    with contextlib.suppress(OSError):  # what the buffer still holds goes to /dev/null
         sys.stdout.flush()
-    except OSError:
-        pass
+
+
+_leave_fast = False
+"""Whether ``_exit`` may end the process at once (main was called as the program)."""
 
 
 def _exit(code: int) -> NoReturn:
@@ -161,4 +175,15 @@ def _exit(code: int) -> NoReturn:
         _silence_stdout()
         _report(OutputError("io", f"cannot write the output: {err.strerror or err}"), False)
         code = OutputError.exit_code
+    if _leave_fast and threading.active_count() == 1:
+        _leave(code)
     raise SystemExit(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process now: what interpreter shutdown does that matters, but no teardown."""
+    atexit._run_exitfuncs()  # tempfile's and others' clean-ups, as at a normal exit
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed: nothing can reach it
+            stream.flush()
+    os._exit(code)

@@ -230,6 +230,7 @@ def parse(
     for origin, _, kind, handler, _, _ in rules:
         if kind == CALL and handler is None:
             raise KeyError(f"no handler for the rule {origin!r}")
+    chains: dict[tuple[int, int, str | None], int] = {}
     states = [t.start]
     entries: list[Entry] = []
     state = t.start
@@ -278,7 +279,13 @@ def parse(
                 break
             origin, size, kind, handler, kept, spliced = rules[~action]
             if kind == PASS:  # ?rule: child -- the child stands for the rule
-                state = states[-1] = actions[states[-2]][origin]
+                # A chain of them (atom -> power -> unary -> product) is one step: where
+                # it ends depends only on the state below, this state and the terminal.
+                key = (states[-2], state, terminal)
+                target = chains.get(key)
+                if target is None:
+                    target = chains[key] = _pass_chain(actions, rules, key)
+                state = states[-1] = target
                 continue
             if size:
                 popped = entries[-size:]
@@ -299,6 +306,21 @@ def parse(
             entries.append(entry)
             if state == end_state and terminal == "$END":
                 return
+
+
+def _pass_chain(
+    actions: list[dict[str, int]], rules: list[tuple[Any, ...]], key: tuple[int, int, str | None]
+) -> int:
+    """The state after every single-child reduction in a row on ``terminal``, from ``state``.
+
+    Such a reduction pops nothing, so the state below stays ``below`` all along.
+    """
+    below, state, terminal = key
+    while True:
+        action = actions[state].get(terminal)  # type: ignore[arg-type]
+        if action is None or action >= 0 or rules[~action][2] != PASS:
+            return state
+        state = actions[below][rules[~action][0]]
 
 
 def check(source: str) -> None:

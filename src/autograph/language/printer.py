@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from autograph.graph import Graph
-from autograph.ops import ATOM, CONST, POWER, UNARY, VAR
+from autograph.ops import ATOM, CONST, POWER, UNARY, VAR, Op
 
 Ref = Callable[[int], "str | None"]
+Spelling = Callable[[Op], tuple[str, bool]]
+"""How an op is written in the target language: its symbol or function name, and whether
+it is a call (``("math.sin", True)``, ``("+", False)``)."""
+
+
+def _as_typed(op: Op) -> tuple[str, bool]:
+    return op.symbol, op.is_function
 
 
 def precedence(graph: Graph, node: int) -> int:
@@ -101,7 +108,16 @@ def _defining(root: int, by_name: Ref) -> Ref:
     return lambda node: None if node == root else by_name(node)
 
 
-def _emit(graph: Graph, root: int, ref: Ref) -> str:
+def emit(graph: Graph, root: int, ref: Ref, spell: Spelling = _as_typed) -> str:
+    """Text of ``root``; ``ref(node)`` gives a name to print instead of inlining, or None.
+
+    ``spell`` writes each op in another language of the same precedence rules (Python's):
+    the emitted gradient programs use it.
+    """
+    return _emit(graph, root, ref, spell)
+
+
+def _emit(graph: Graph, root: int, ref: Ref, spell: Spelling = _as_typed) -> str:
     """Text of ``root``; ``ref(node)`` gives a name to print instead of inlining, or None."""
     out: list[str] = []
     stack: list[int | str] = [root]
@@ -121,8 +137,9 @@ def _emit(graph: Graph, root: int, ref: Ref) -> str:
             continue
         args = graph.inputs[node]
         pieces: list[int | str]
-        if op.is_function:
-            pieces = [f"{op.symbol}("]
+        symbol, is_function = spell(op)
+        if is_function:
+            pieces = [f"{symbol}("]
             for position, arg in enumerate(args):
                 if position:
                     pieces.append(", ")
@@ -131,7 +148,7 @@ def _emit(graph: Graph, root: int, ref: Ref) -> str:
         elif op.arity == 1:
             arg = args[0]
             sign = _literal_guard(graph, node, arg)
-            pieces = [op.symbol + sign, *_wrapped(arg, _level(graph, arg, ref) < UNARY)]
+            pieces = [symbol + sign, *_wrapped(arg, _level(graph, arg, ref) < UNARY)]
         else:
             left, right = args
             mine = op.precedence
@@ -143,7 +160,7 @@ def _emit(graph: Graph, root: int, ref: Ref) -> str:
                 right_parens = _level(graph, right, ref) <= mine
             pieces = [
                 *_wrapped(left, left_parens),
-                f" {op.symbol} " if op.precedence != POWER else op.symbol,
+                f" {symbol} " if op.precedence != POWER else symbol,
                 *_wrapped(right, right_parens),
             ]
         stack.extend(reversed(pieces))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from autograph.cli.app import app
 from autograph.cli.options import (
@@ -29,6 +31,18 @@ from autograph.cli.options import (
 )
 from autograph.cli.output import print_over_data, progress_wanted, show
 from autograph.errors import InputError
+
+EmitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--emit",
+        metavar="autograph|python|numpy",
+        help="Print the gradient as a program instead of computing it: in autograph's own "
+        "language (grad_v = ... per variable), or a Python module (standard library only) or a "
+        "NumPy one defining value_and_grad(**point).",
+        show_default=False,
+    ),
+]
 
 
 @app.command("eval")
@@ -74,15 +88,28 @@ def grad_command(
     tol: TolOption = None,
     timeout: TimeoutOption = None,
     digits: DigitsOption = None,
+    emit: EmitOption = None,
 ) -> None:
     """Forward and reverse passes: every node's value, adjoint, and the gradient.
 
     Example: autograph grad "c = w*x; f = c + b; d = f - y; J = 0.5*d^2" --at w=3,b=1,x=-3,y=5
 
     With --check, each derivative is checked against SymPy and a finite difference.
+    With --emit, the gradient is printed as a program instead: in autograph's language,
+    or as Python (standard library only) or NumPy code defining value_and_grad(**point).
     """
     from autograph.evaluate import backward
     from autograph.graph import parse
+
+    if emit is not None:
+        used = {"--data": data is not None, "--check": check, "--json": json}
+        clash = [option for option, given in used.items() if given]
+        if clash:
+            raise InputError("usage", f"--emit prints a program: it cannot be used with {clash[0]}")
+        emit_gradient(
+            parse(read_program(expr, file)), emit, parse_at(at), parse_names(wrt, "--wrt")
+        )
+        return
 
     needs("--check", check, {"--tol": tol is not None, "--timeout": timeout is not None})
     needs("--data", data is not None, {"--reduce": reduce is not None})
@@ -103,6 +130,19 @@ def grad_command(
         print_over_data(grad_over_data(graph, data, parse_at(at), names, *options), json)
         return
     show(backward(graph, parse_at(at), names), json)
+
+
+def emit_gradient(graph: Any, language: str, at: dict[str, float], wrt: list[str] | None) -> None:
+    """grad --emit: the gradient as a program in autograph's language, Python or NumPy."""
+    from autograph.emit import LANGUAGES, emit
+
+    if language not in LANGUAGES:
+        raise InputError("usage", f"--emit takes {', '.join(LANGUAGES)}, not {language!r}")
+    if at:
+        from autograph.evaluate import bind
+
+        bind(graph, at)  # the program needs no point, but a point given must fit it
+    sys.stdout.write(emit(graph, wrt, language))
 
 
 def check_point(
