@@ -1,4 +1,4 @@
-"""Every speed benchmark of issue 6 in one run: start-up, then throughput and memory by size.
+"""Every speed benchmark in one run: start-up, end to end, then throughput and memory by size.
 
     python benchmarks/run.py [--quick] [--base PATH]
 
@@ -23,10 +23,13 @@ def main() -> None:
     startup = [sys.executable, str(HERE / "bench_startup.py"), "--rounds", "10" if quick else "20"]
     scale = [sys.executable, str(HERE / "bench_scale.py")]
     scale += ["--max", "100000", "--timeout", "20"] if quick else ["--timeout", "60"]
-    commands = [startup, scale]
+    end_to_end = [sys.executable, str(HERE / "bench_end_to_end.py")]
+    end_to_end += ["--nodes", "100000", "--rounds", "3"] if quick else []
+    commands = [startup, end_to_end]
     if "--base" in sys.argv[1:]:
         base = sys.argv[sys.argv.index("--base") + 1]
         commands.append([sys.executable, str(HERE / "bench_commits.py"), "--base", base])
+    commands.append(scale)  # the longest, last
     for command in commands:
         subprocess.run(command, check=True)
         print()

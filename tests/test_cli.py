@@ -98,7 +98,7 @@ def test_invalid_utf8_on_standard_input_is_bad_input(run, monkeypatch) -> None:
         (("grad", "x", "--at", "x=1", "--wrt", "z"), "not a variable"),
         (("grad", "x", "--at", "x=1", "--wrt", "1z"), "variable names"),
         (("eval", "", "--at", "x=1"), "empty"),
-        (("eval", "x", "--jsn"), "No such option"),
+        (("eval", "x", "--jsn"), "has no option --jsn; did you mean --json?"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_no_stdout(run, args, fragment) -> None:

@@ -132,8 +132,8 @@ def test_a_syntax_error_points_at_its_line_and_column() -> None:
 
 def test_an_error_at_the_end_of_input_points_past_the_end() -> None:
     with pytest.raises(InputError) as raised:
-        autograph.parse("(x + 1")
-    assert raised.value.render().endswith("   | (x + 1\n   |       ^")
+        autograph.parse("x + 1 *")
+    assert raised.value.render().endswith("   | x + 1 *\n   |        ^")
 
 
 def test_a_reassigned_name_labels_its_next_node_with_a_prime() -> None:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 import autograph
 from autograph import InputError, ops
 from autograph.errors import Span
-from autograph.language.grammar import lark_parser
+from autograph.language.grammar import lark_parser, teach
 from strategies import broken_programs, programs
 
 Description = tuple[Any, ...]
@@ -45,7 +45,18 @@ def _lark() -> Any:
 
 
 def reference(source: str) -> Description:
-    """The graph by way of Lark's parse tree; raises InputError like autograph.parse."""
+    """The graph by way of Lark's parse tree; raises InputError like autograph.parse.
+
+    Lark's syntax error is then taught as autograph teaches its own (``grammar.teach``:
+    a pasted character named, an unclosed parenthesis pointed at).
+    """
+    try:
+        return _reference(source)
+    except InputError as error:
+        raise teach(InputError(error.kind, error.message, error.span, source), source) from None
+
+
+def _reference(source: str) -> Description:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
     try:

@@ -177,7 +177,8 @@ def test_without_a_layout_engine_svg_stops_with_how_to_get_one(run, monkeypatch)
     monkeypatch.setattr("autograph.pictures.render.find_engine", lambda: None)
     out = run("graph", ONE_PARAMETER, "--format", "svg")
     assert out.code == 2 and out.stdout == ""
-    assert "pip install 'autograph[pictures]'" in out.stderr and "`dot` is on PATH" in out.stderr
+    assert "pip install 'autograph-cli[pictures]'" in out.stderr
+    assert "`dot` is on PATH" in out.stderr
 
 
 def test_grad_needs_values_for_the_variables(run) -> None:

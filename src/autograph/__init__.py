@@ -22,6 +22,7 @@ __all__ = [
     "AutographError",
     "Backward",
     "Builder",
+    "Fit",
     "Forward",
     "Graph",
     "Hessian",
@@ -30,6 +31,7 @@ __all__ = [
     "Span",
     "Tangents",
     "backward",
+    "fit",
     "forward",
     "gradient",
     "hessian",
@@ -45,3 +47,12 @@ def load_ipython_extension(ipython: Any) -> None:
     from autograph.magic import load
 
     load(ipython)
+
+
+def __getattr__(name: str) -> Any:
+    """``autograph.fit`` and ``autograph.Fit``, imported when first used (they need NumPy)."""
+    if name in ("fit", "Fit"):
+        from autograph import fitting
+
+        return getattr(fitting, name)
+    raise AttributeError(f"module 'autograph' has no attribute {name!r}")

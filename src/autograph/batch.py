@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -191,6 +191,13 @@ class _Plan:
         ]
         self.uniform_partials = self._uniform_partials()
 
+    def rebind(self, at: Mapping[str, float]) -> None:
+        """New parameter values: only the uniform nodes' values and partials change."""
+        self.at = dict(at)
+        self.failed = False
+        self.uniform = self._uniform_values()
+        self.uniform_partials = self._uniform_partials()
+
     def _uniform_values(self) -> list[Any]:
         graph, varies = self.graph, self.varies
         values: list[Any] = [None] * len(graph)
@@ -273,6 +280,13 @@ class _Pass:
         for node, _, _ in plan.forward_steps:
             self.template[node] = np.empty(size)
         self.adjoint_buffers: dict[int, FloatArray] = {}
+
+    def rebind(self) -> None:
+        """Take the plan's new uniform values (after ``_Plan.rebind``) into the template."""
+        varies, uniform = self.plan.varies, self.plan.uniform
+        for node, value in enumerate(uniform):
+            if not varies[node]:
+                self.template[node] = value
 
     def resized(self, size: int) -> _Pass:
         """The same passes over fewer samples, in views of the same buffers."""
@@ -572,13 +586,54 @@ def values(
     iterable of such mappings read one after the other. Raises ``MathError``
     naming the row of the first sample whose value is not finite.
     """
-    plan = _Plan(graph, _prepare(graph, at), at, None)
-    runner = _Runner(plan, chunk, where)
+    return values_of(plan(graph, at, gradient=False), data, where=where, chunk=chunk)
+
+
+def plan(
+    graph: Graph,
+    at: Mapping[str, float],
+    wrt: Iterable[str] | None = None,
+    *,
+    gradient: bool = True,
+) -> Planned:
+    """Everything the passes need before any sample is seen: made once, used on every chunk.
+
+    The variables ``at`` leaves free are the data's columns. With ``gradient``,
+    the plan also serves the reverse pass, with respect to ``wrt`` (by default
+    the parameters, the variables in ``at``).
+    """
+    columns = _prepare(graph, at)
+    wanted = _check_wrt(graph, at, wrt) if gradient else None
+    return Planned(_Plan(graph, columns, at, wanted))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A planned program: what ``plan`` returns, for ``values_of`` and ``sums_of``."""
+
+    plan: _Plan
+
+    @property
+    def columns(self) -> list[str]:
+        """The data's columns the program reads."""
+        return list(self.plan.columns)
+
+
+def values_of(
+    planned: Planned,
+    data: Columns | Iterable[Columns],
+    *,
+    where: RowLabel = _row,
+    chunk: int | None = None,
+) -> Iterator[FloatArray]:
+    """The output's value for every sample of ``data``, with a plan made once."""
+    runner = _Runner(planned.plan, chunk, where)
+    output = planned.plan.graph.output
     for step, columns in runner.pieces(data):
         with raising():  # not around the yield: the caller's code must not run in this mode
             computed, _ = runner.run(step, columns, gradient=False, per_node=False)
-        output = computed[graph.output]
-        yield output.copy() if isinstance(output, np.ndarray) else np.full(step.size, output)
+        value = computed[output]
+        yield value.copy() if isinstance(value, np.ndarray) else np.full(step.size, value)
 
 
 @dataclass(frozen=True)
@@ -589,6 +644,101 @@ class Cost:
     gradient: dict[str, float]
     samples: int
     reduce: Reduce
+
+
+@dataclass
+class Sums:
+    """Sums over some of the samples: of the output, of the gradient, and per node.
+
+    What a worker returns for its share of the data. Sums of several shares are
+    added in a fixed order (``add``), so that the total does not depend on who
+    computed which share; ``finish`` turns the total into means.
+    """
+
+    wrt: tuple[str, ...]
+    rows: int = 0
+    value: float = 0.0
+    gradient: list[float] = field(default_factory=list)
+    values: list[float] | None = None
+    adjoints: list[float | None] | None = None
+    partials: list[list[float | None]] | None = None
+
+    def add(self, other: Sums) -> None:
+        """Add another share's sums (in place)."""
+        self._add(other.rows, other)
+
+    def _add(self, rows: int, other: Sums | _Sums) -> None:
+        self.rows += rows
+        self.value += other.value
+        self.gradient = [g + s for g, s in zip(self.gradient, other.gradient, strict=True)]
+        if self.values is not None and self.adjoints is not None and self.partials is not None:
+            _add_node_sums(other, self.values, self.adjoints, self.partials)
+
+
+def sums_of(
+    planned: Planned,
+    data: Columns | Iterable[Columns],
+    *,
+    per_node: bool = False,
+    where: RowLabel = _row,
+    chunk: int | None = None,
+) -> Sums:
+    """The sums over ``data`` of the output and the gradient (and, with ``per_node``, of each node).
+
+    A failing sample raises the error the single pass would, its row counted from
+    the start of ``data``.
+    """
+    plan = planned.plan
+    graph = plan.graph
+    size = len(graph)
+    wrt = plan.wrt or ()
+    total = Sums(wrt, gradient=[0.0] * len(wrt))
+    if per_node:
+        total.values = [0.0] * size
+        total.adjoints = [None] * size
+        total.partials = [[None] * len(a) for a in graph.inputs]
+    runner = _Runner(plan, chunk, where)
+    with raising():
+        for step, piece in runner.pieces(data):
+            _, sums = runner.run(step, piece, gradient=True, per_node=per_node)
+            total._add(step.size, sums)
+    return total
+
+
+def finish(graph: Graph, total: Sums, reduce: Reduce = "mean") -> BatchBackward:
+    """The cost, gradient and per-node statistics from the sums over every sample.
+
+    Raises ``InputError`` for no samples, ``MathError`` for a sum that overflowed.
+    """
+    if reduce not in ("mean", "sum"):
+        raise InputError("usage", f"reduce must be mean or sum, not {reduce!r}")
+    if not total.rows:
+        raise InputError("data", "the data has no samples: a cost over no samples is undefined")
+    scale = 1.0 / total.rows if reduce == "mean" else 1.0
+    mean = 1.0 / total.rows
+    cost = total.value * scale
+    gradient = {name: g * scale for name, g in zip(total.wrt, total.gradient, strict=True)}
+    _check_finite(cost, gradient)
+    size = len(graph)
+    values = total.values if total.values is not None else [0.0] * size
+    adjoints = total.adjoints
+    if adjoints is None:  # only the gradient was summed: its variables' adjoints
+        adjoints = [None] * size
+        for name, g in zip(total.wrt, total.gradient, strict=True):
+            adjoints[graph.variables[name]] = g
+    partials = total.partials or [[None] * len(a) for a in graph.inputs]
+    if total.values is not None:
+        _check_node_sums(graph, values, adjoints, partials)
+    return BatchBackward(
+        graph,
+        [v * mean for v in values],
+        total.wrt,
+        [None if a is None else a * scale for a in adjoints],
+        [tuple(None if p is None else p * mean for p in local) for local in partials],
+        samples=total.rows,
+        reduce=reduce,
+        cost=cost,
+    )
 
 
 def cost(
@@ -602,8 +752,10 @@ def cost(
     chunk: int | None = None,
 ) -> Cost:
     """The cost and its gradient, by default with respect to the parameters (``at``)."""
-    totals = _Totals(graph, data, at, wrt, reduce, False, where, chunk)
-    return Cost(totals.cost, totals.gradient, totals.samples, reduce)
+    _check_reduce(reduce)
+    total = sums_of(plan(graph, at, wrt), data, where=where, chunk=chunk)
+    result = finish(graph, total, reduce)
+    return Cost(result.cost, result.gradient, total.rows, reduce)
 
 
 def backward(
@@ -617,65 +769,69 @@ def backward(
     chunk: int | None = None,
 ) -> BatchBackward:
     """The cost and its gradient, with every node's mean value, partials and reduced adjoint."""
-    totals = _Totals(graph, data, at, wrt, reduce, True, where, chunk)
-    scale, mean = totals.scale, 1.0 / totals.samples
-    return BatchBackward(
-        graph,
-        [v * mean for v in totals.values],
-        totals.wrt,
-        [None if a is None else a * scale for a in totals.adjoints],
-        [tuple(None if p is None else p * mean for p in local) for local in totals.partials],
-        samples=totals.samples,
-        reduce=reduce,
-        cost=totals.cost,
-    )
+    _check_reduce(reduce)
+    total = sums_of(plan(graph, at, wrt), data, per_node=True, where=where, chunk=chunk)
+    return finish(graph, total, reduce)
 
 
-class _Totals:
-    """Sums over every sample of the data: of the output, the gradient, and per node."""
+def _check_reduce(reduce: str) -> None:
+    if reduce not in ("mean", "sum"):
+        raise InputError("usage", f"reduce must be mean or sum, not {reduce!r}")
+
+
+class Passes:
+    """A program planned once over a dataset's columns: its cost and gradient at any parameters.
+
+    What ``cost`` does in one call, split so that a loop over many parameter values
+    (``autograph.fit``) plans the program once: each call of ``cost`` computes only
+    the nodes that depend on the parameters alone again, then runs the passes over
+    ``data``. ``at`` gives the parameters' first values (and fixes which they are).
+    """
 
     def __init__(
         self,
         graph: Graph,
-        data: Columns | Iterable[Columns],
         at: Mapping[str, float],
-        wrt: Iterable[str] | None,
-        reduce: Reduce,
-        per_node: bool,
-        where: RowLabel,
-        chunk: int | None,
+        wrt: Iterable[str] | None = None,
+        *,
+        reduce: Reduce = "mean",
+        where: RowLabel = _row,
+        chunk: int | None = None,
     ) -> None:
         if reduce not in ("mean", "sum"):
             raise InputError("usage", f"reduce must be mean or sum, not {reduce!r}")
-        columns = _prepare(graph, at)
+        self.graph, self.reduce = graph, reduce
+        self.parameters = tuple(at)
         self.wrt = _check_wrt(graph, at, wrt)
-        plan = _Plan(graph, columns, at, self.wrt)
-        runner = _Runner(plan, chunk, where)
-        size = len(graph)
+        self._plan = _Plan(graph, _prepare(graph, at), at, self.wrt)
+        self._runner = _Runner(self._plan, chunk, where)
+
+    def cost(self, data: Columns | Iterable[Columns], at: Mapping[str, float]) -> Cost:
+        """The cost over ``data`` and its gradient, at the parameter values ``at``."""
+        if set(at) != set(self.parameters):
+            raise InputError("usage", "the parameters must be those the passes were planned for")
+        bind(self.graph, {**at, **dict.fromkeys(self._plan.columns, 0.0)})
+        plan, runner = self._plan, self._runner
+        plan.rebind(at)
+        runner.full.rebind()
+        runner.rows = 0
         total, grad = 0.0, [0.0] * len(self.wrt)
-        self.values = [0.0] * size
-        self.adjoints: list[float | None] = [None] * size
-        self.partials: list[list[float | None]] = [[None] * len(a) for a in graph.inputs]
         with raising():
             for step, piece in runner.pieces(data):
-                _, sums = runner.run(step, piece, gradient=True, per_node=per_node)
+                _, sums = runner.run(step, piece, gradient=True, per_node=False)
                 total += sums.value
                 grad = [g + s for g, s in zip(grad, sums.gradient, strict=True)]
-                if per_node:
-                    _add_node_sums(sums, self.values, self.adjoints, self.partials)
-        self.samples = runner.rows
-        if not self.samples:
+        samples = runner.rows
+        if not samples:
             raise InputError("data", "the data has no samples: a cost over no samples is undefined")
-        self.scale = 1.0 / self.samples if reduce == "mean" else 1.0
-        self.cost = total * self.scale
-        self.gradient = {name: g * self.scale for name, g in zip(self.wrt, grad, strict=True)}
-        _check_finite(self.cost, self.gradient)
-        if per_node:
-            _check_node_sums(graph, self.values, self.adjoints, self.partials)
+        scale = 1.0 / samples if self.reduce == "mean" else 1.0
+        gradient = {name: g * scale for name, g in zip(self.wrt, grad, strict=True)}
+        _check_finite(total * scale, gradient)
+        return Cost(total * scale, gradient, samples, self.reduce)
 
 
 def _add_node_sums(
-    sums: _Sums,
+    sums: Sums | _Sums,
     values: list[float],
     adjoints: list[float | None],
     partials: list[list[float | None]],

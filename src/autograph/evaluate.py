@@ -168,8 +168,12 @@ def _backward(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None) 
     if len(names) == len(graph.variables):
         live, reverse = plan.live, plan.reverse_for(graph.output)
     else:
-        live, steps = _restricted(graph, names)
-        reverse = reverse_steps(steps, live, graph.output)
+        key = (names, graph.output, len(plan.steps))
+        cached = plan.restricted.get(key)
+        if cached is None:
+            live, steps = _restricted(graph, names)
+            cached = plan.restricted[key] = (live, reverse_steps(steps, live, graph.output))
+        live, reverse = cached
 
     # A node that needs an adjoint (it depends on a wrt variable, and the output depends
     # on it) starts at 0.0; the others stay None. The steps are those nodes' only.

@@ -400,12 +400,17 @@ class _Builder:
     # Expressions
 
     def _binary(self, op: Op) -> Handler:
-        apply = self.nodes.apply
+        # Builder.apply, without its checks of the inputs: the parser's are earlier nodes.
+        index, append, name = self.nodes.index, self.nodes.append, op.name
 
         def build(entries: list[Entry]) -> Entry:
             left, _, right = entries
             start, end = left[1], right[2]
-            return (apply(op, (left[0], right[0]), start, end), start, end)
+            key = (name, left[0], right[0])
+            node = index.get(key)
+            if node is None:
+                node = index[key] = append(op, (left[0], right[0]), 0.0, None, start, end)
+            return (node, start, end)
 
         return build
 

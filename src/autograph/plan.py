@@ -51,6 +51,9 @@ class Plan:
     reverse: Reverse | None = None
     """The reverse steps for ``output`` and all the variables, once asked for."""
     output: int = -1
+    restricted: dict[tuple[Any, ...], tuple[bytearray, Reverse]] = field(default_factory=dict)
+    """The reverse steps for some of the variables, by (variables, output, size): kept for
+    loops that ask again and again (``autograph.fit``)."""
 
     def reverse_for(self, output: int) -> Reverse:
         """The reverse steps for ``output`` and every variable (made once, then kept)."""
@@ -62,7 +65,9 @@ class Plan:
     def add(self, node: int, op: Op, args: tuple[int, ...], is_variable: bool = False) -> None:
         """Record node ``node`` (the next one), an ``op`` applied to ``args``."""
         live = self.live
-        if len(live) <= node:
+        if len(live) == node:
+            live.append(0)
+        elif len(live) < node:
             live.extend(bytes(node + 1 - len(live)))
         self.blank_partials.append(_BLANK[len(args)] if len(args) < 3 else (None,) * len(args))
         if not args:

@@ -46,10 +46,10 @@ app = typer.Typer(
         "Exit codes: 0 success, 1 a math failure, 2 bad input."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["--help"]},
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 

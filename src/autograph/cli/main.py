@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from autograph.cli import commands  # noqa: F401 - registers the commands on the app
 from autograph.cli.app import app
 from autograph.cli.options import protect_expressions
+from autograph.cli.usage import check_command
 from autograph.errors import AutographError, InputError, MathError, OutputError
 
 MEMORY_MESSAGE = (
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         from typer.main import get_command
 
         command = get_command(app)
+        check_command(args, command)
         args = protect_expressions(args, command)
         code = command.main(args=args, prog_name="autograph", standalone_mode=False)
         if _pacified(stdout):  # Click met a closed pipe, said nothing and returned 0
@@ -94,10 +96,14 @@ def _usage_error(err: Exception) -> AutographError | None:
     """Click's own errors (unknown option, missing value) as an InputError, exit 2."""
     from typer.exceptions import Abort, TyperException
 
+    from autograph.cli.usage import translate
+
     if isinstance(err, Abort):
         return InputError("interrupted", "aborted")
     if isinstance(err, TyperException):
-        return InputError("usage", f"{err.format_message()} (see autograph --help)")
+        return translate(err) or InputError(
+            "usage", f"{err.format_message()} (see autograph --help)"
+        )
     return None
 
 

@@ -78,6 +78,17 @@ IgnoreExtraOption = Annotated[
     bool,
     typer.Option("--ignore-extra-columns", help="With --data: skip columns that name no variable."),
 ]
+WorkersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workers",
+        metavar="N|auto",
+        help="With --data: read and reduce the data's parts (Parquet row groups, Arrow record "
+        "batches, files of a folder) in N processes (auto: one per core); the same result "
+        "as one process, to rounding.",
+        show_default=False,
+    ),
+]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", help="With --data: no progress bar on stderr.")
 ]
@@ -210,11 +221,15 @@ def parse_at(items: list[str] | None, option: str = "--at") -> dict[str, float]:
             if not equals or not _NAME.match(name):
                 raise InputError(
                     "bad-at",
-                    f"{option} expects NAME=VALUE pairs such as x=-3, got {pair.strip()!r}",
+                    f"{option} expects NAME=VALUE pairs such as x=-3, got {pair.strip()!r}"
+                    + _pasted(pair.strip()),
                 )
             if not _NUMBER.match(text):
                 raise InputError(
-                    "bad-at", f"{option} {name}: {text!r} is not a number", variable=name
+                    "bad-at",
+                    f"{option} {name}: {text!r} is not a number"
+                    + _pasted(text, f"{option} {name}="),
+                    variable=name,
                 )
             value = float(text)
             if not math.isfinite(value):
@@ -231,6 +246,22 @@ def parse_at(items: list[str] | None, option: str = "--at") -> dict[str, float]:
     return values
 
 
+def _pasted(text: str, before: str = "") -> str:
+    """A hint for a character pasted from a slide (``−3`` for ``-3``), else nothing."""
+    from autograph.language.pasted import advice, typed
+
+    odd = next((at for at, char in enumerate(text) if not char.isascii()), None)
+    if odd is None:
+        return ""
+    told = advice(text, odd)
+    if told is None:
+        return ""
+    instead = typed(text)
+    if instead is not None and _NUMBER.match(instead.strip()):
+        return f"; {told.rsplit(':', 1)[0]}: type {before}{instead.strip()}"
+    return f"; {told}"
+
+
 def parse_names(items: list[str] | None, option: str) -> list[str] | None:
     """``["w", "b,x"]`` to ``["w", "b", "x"]``; None when the option was not given."""
     if items is None:
@@ -238,7 +269,9 @@ def parse_names(items: list[str] | None, option: str) -> list[str] | None:
     names = [name.strip() for item in items for name in _pieces(item, option)]
     for name in names:
         if not _NAME.match(name):
-            raise InputError("bad-wrt", f"{option} expects variable names, got {name!r}")
+            raise InputError(
+                "bad-wrt", f"{option} expects variable names, got {name!r}{_pasted(name)}"
+            )
     return names
 
 
@@ -255,7 +288,7 @@ def protect_expressions(args: list[str], command: Any = None) -> list[str]:
     if "--" in args:
         return args
     takes_value: set[str] = set()
-    known: set[str] = {"--help"}
+    known: set[str] = {"--help", "-h"}  # exactly -h is help; -h^2 is an expression
     if command is not None and args and args[0] in command.commands:
         for param in command.commands[args[0]].params:
             for opt in (*param.opts, *param.secondary_opts):

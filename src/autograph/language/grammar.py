@@ -242,10 +242,13 @@ def parse(
         if position < length:
             found = match(source, position)
             if found is None:
-                raise InputError(
-                    "syntax",
-                    f"unexpected character {source[position]!r}",
-                    Span(position, position + 1),
+                raise teach(
+                    InputError(
+                        "syntax",
+                        f"unexpected character {source[position]!r}",
+                        Span(position, position + 1),
+                        source,
+                    ),
                     source,
                 )
             terminal = found.lastgroup
@@ -269,7 +272,10 @@ def parse(
         while True:
             action = actions[state].get(terminal)  # type: ignore[arg-type]
             if action is None:
-                raise _unexpected(source, terminal, token, actions[state], state == arrival)  # type: ignore[arg-type]
+                raise teach(
+                    _unexpected(source, terminal, token, actions[state], state == arrival),  # type: ignore[arg-type]
+                    source,
+                )
             if action >= 0:  # shift
                 if terminal in hooks:
                     hooks[terminal](entries)  # type: ignore[index]
@@ -370,6 +376,65 @@ def _unexpected(
     shown = "end of the line" if terminal == "_NL" else repr(text)
     juxtaposed = _juxtaposed(source, start, end) if terminal in ("NAME", "NUMBER", "LPAR") else ""
     return InputError("syntax", f"unexpected {shown}{hint}{juxtaposed}", Span(start, end), source)
+
+
+def teach(error: InputError, source: str) -> InputError:
+    """A syntax error as a person can act on it: a pasted character, an unclosed parenthesis.
+
+    ``unexpected character '−'`` says what the character is and what to type instead. An
+    error at the end of the program, or on a later line than a ``(`` still open there, is
+    that parenthesis never closed: the error points at it, on its own line.
+    """
+    if error.kind != "syntax" or error.span is None:
+        return error
+    at = error.span.start
+    if error.message.startswith("unexpected character"):
+        from autograph.language.pasted import advice
+
+        told = advice(source, at) if at < len(source) else None
+        if told is None:
+            return error
+        return InputError("syntax", f"unexpected character {told}", error.span, source)
+    opened = _open_parenthesis(source, at)
+    if opened is None:
+        return error
+    at_end = error.message.startswith("unexpected end")
+    at_semicolon = error.message.startswith("unexpected ';'")
+    if not (at_end or at_semicolon) and source.count("\n", opened, at) == 0:
+        return error
+    if at_end:
+        why = "the program ends inside it"
+    elif at_semicolon:
+        line = source.count("\n", 0, at) + 1
+        why = (
+            f"its statement ends inside it, at the ';' of line {line}, column {_column(source, at)}"
+        )
+    else:
+        why = f"line {source.count(chr(10), 0, at) + 1} is read as inside it"
+    return InputError(
+        "syntax", f"unclosed '(': {why}; add the missing ')'", Span(opened, opened + 1), source
+    )
+
+
+def _column(source: str, at: int) -> int:
+    return at - (source.rfind("\n", 0, at) + 1) + 1
+
+
+def _open_parenthesis(source: str, before: int) -> int | None:
+    """Where the innermost ``(`` still open at offset ``before`` is, if one is."""
+    match = _pattern().match
+    opened: list[int] = []
+    position = 0
+    while position < before:
+        found = match(source, position)
+        if found is None or found.end() == position:
+            break
+        if found.lastgroup == "LPAR":
+            opened.append(position)
+        elif found.lastgroup == "RPAR" and opened:
+            opened.pop()
+        position = found.end()
+    return opened[-1] if opened else None
 
 
 def _juxtaposed(source: str, start: int, end: int) -> str:

@@ -1,7 +1,7 @@
 """SVG and PNG through a real Graphviz layout engine, never a hand-made layout.
 
 The engine is ``graphviz-pure`` (a port of Graphviz's ``dot`` that installs
-from PyPI: ``pip install "autograph[pictures]"``) when present, else the
+from PyPI: ``pip install "autograph-cli[pictures]"``) when present, else the
 system's Graphviz (``dot`` on PATH). Without either, rendering stops with an
 ``InputError`` that says how to get one.
 """
@@ -23,7 +23,7 @@ PICTURE_LIMIT = 1000
 PNG_DPI = 144
 
 HOW_TO_GET_ONE = (
-    "svg and png need a Graphviz layout engine: pip install 'autograph[pictures]' "
+    "svg and png need a Graphviz layout engine: pip install 'autograph-cli[pictures]' "
     "(installs graphviz-pure), or install Graphviz so that `dot` is on PATH "
     "(apt install graphviz, brew install graphviz); --format dot and mermaid need none"
 )

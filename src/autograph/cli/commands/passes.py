@@ -21,6 +21,7 @@ from autograph.cli.options import (
     ReduceOption,
     TimeoutOption,
     TolOption,
+    WorkersOption,
     WrtOption,
     needs,
     parse_at,
@@ -53,6 +54,7 @@ def eval_command(
     json: JsonOption = False,
     data: DataOption = None,
     ignore_extra_columns: IgnoreExtraOption = False,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
     digits: DigitsOption = None,
 ) -> None:
@@ -64,11 +66,12 @@ def eval_command(
     from autograph.graph import parse
 
     needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
-    needs("--data", data is not None, {"--quiet": quiet})
+    needs("--data", data is not None, {"--quiet": quiet, "--workers": workers is not None})
     use_digits(digits)
     graph = parse(read_program(expr, file, data))
     if data is not None:
-        eval_over_data(graph, data, parse_at(at), ignore_extra_columns, quiet, json)
+        options = (ignore_extra_columns, quiet, workers)
+        eval_over_data(graph, data, parse_at(at), *options, as_json=json)
         return
     show(forward(graph, parse_at(at)), json)
 
@@ -83,6 +86,7 @@ def grad_command(
     data: DataOption = None,
     reduce: ReduceOption = None,
     ignore_extra_columns: IgnoreExtraOption = False,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
     check: CheckOption = False,
     tol: TolOption = None,
@@ -114,7 +118,7 @@ def grad_command(
     needs("--check", check, {"--tol": tol is not None, "--timeout": timeout is not None})
     needs("--data", data is not None, {"--reduce": reduce is not None})
     needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
-    needs("--data", data is not None, {"--quiet": quiet})
+    needs("--data", data is not None, {"--quiet": quiet, "--workers": workers is not None})
     use_digits(digits)
     graph = parse(read_program(expr, file, data))
     names = parse_names(wrt, "--wrt")
@@ -126,7 +130,7 @@ def grad_command(
         check_point(graph, parse_at(at), names, tolerance, seconds, json)
         return
     if data is not None:
-        options = (reduce or "mean", ignore_extra_columns, quiet)
+        options = (reduce or "mean", ignore_extra_columns, quiet, workers)
         print_over_data(grad_over_data(graph, data, parse_at(at), names, *options), json)
         return
     show(backward(graph, parse_at(at), names), json)
@@ -177,18 +181,35 @@ def check_point(
 
 
 def eval_over_data(
-    graph: Any, path: str, at: dict[str, float], ignore_extra: bool, quiet: bool, as_json: bool
+    graph: Any,
+    path: str,
+    at: dict[str, float],
+    ignore_extra: bool,
+    quiet: bool,
+    workers: str | None = None,
+    *,
+    as_json: bool,
 ) -> None:
     """eval --data: the output for every row, streamed as CSV or as a JSON array."""
     from autograph import batch
     from autograph import data as samples
+    from autograph import workers as processes
 
+    count = processes.count(workers)
     with samples.open_data(path) as source:
         used = batch.bind_columns(
             graph, source.names, at, ignore_extra=ignore_extra, source=source.label
         )
-        chunks = samples.with_progress(source.chunks(used or None), source, progress_wanted(quiet))
-        rows = batch.values(graph, chunks, at, where=source.where)
+        planned = batch.plan(graph, at, gradient=False)
+        rows: Any
+        if count > 1:
+            job = processes.Job(graph, at, None, tuple(used), gradient=False, per_node=False)
+            rows = processes.values(processes.outcomes(job, source.parts(), count))
+        else:
+            chunks = samples.with_progress(
+                source.chunks(used or None), source, progress_wanted(quiet)
+            )
+            rows = batch.values_of(planned, chunks, where=source.where)
         # Spooled (in memory, then on disk): on an error at any row, stdout stays empty.
         import shutil
         import tempfile
@@ -207,18 +228,30 @@ def grad_over_data(
     reduce: str,
     ignore_extra: bool,
     quiet: bool,
+    workers: str | None = None,
 ) -> Any:
     """grad --data: the mean (or sum) over the rows of the value and of the gradient."""
     if reduce not in ("mean", "sum"):
         raise InputError("usage", f"--reduce takes mean or sum, not {reduce!r}")
     from autograph import batch
     from autograph import data as samples
+    from autograph import workers as processes
 
+    count = processes.count(workers)
+    how: Any = reduce
     with samples.open_data(path) as source:
         used = batch.bind_columns(
             graph, source.names, at, ignore_extra=ignore_extra, source=source.label
         )
-        chunks = samples.with_progress(source.chunks(used or None), source, progress_wanted(quiet))
-        how: Any = reduce
-        result = batch.backward(graph, chunks, at, wrt, reduce=how, where=source.where)
-        return result, source.label
+        planned = batch.plan(graph, at, wrt)
+        if count > 1:
+            wrt_names = planned.plan.wrt
+            job = processes.Job(graph, at, wrt_names, tuple(used))
+            outcomes = processes.outcomes(job, source.parts(), count)
+            total = processes.reduce(outcomes, job.wrt or (), True, graph)
+        else:
+            chunks = samples.with_progress(
+                source.chunks(used or None), source, progress_wanted(quiet)
+            )
+            total = batch.sums_of(planned, chunks, per_node=True, where=source.where)
+        return batch.finish(graph, total, how), source.label

@@ -61,20 +61,22 @@ def graph_command(
     ] = False,
     wrt: WrtOption = None,
     format: Annotated[
-        PictureFormat,
+        PictureFormat | None,
         typer.Option(
             "--format",
             help="text: a tree in the terminal; dot: Graphviz source; mermaid: a Mermaid "
-            "flowchart; svg, png: pictures drawn by Graphviz.",
+            "flowchart; svg, png: pictures drawn by Graphviz. Default: told by the extension "
+            "of -o FILE (.txt .dot .gv .mmd .svg .png), else text.",
+            show_default=False,
         ),
-    ] = PictureFormat.text,
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "-o",
             "--output",
             metavar="FILE",
-            help="Write to FILE (png needs it).",
+            help="Write to FILE (png needs it); its extension names the format.",
             show_default=False,
         ),
     ] = None,
@@ -83,7 +85,7 @@ def graph_command(
     """Draw the graph: inputs on the left, the output on the right.
 
     With --at each node shows its value, with --grad also its adjoint.
-    svg and png need Graphviz: pip install 'autograph[pictures]', or `dot` on PATH.
+    svg and png need Graphviz: pip install 'autograph-cli[pictures]', or `dot` on PATH.
 
     Example: autograph graph "h = x + 5; g = h^3 + 1; f = g^2" --at x=-3 --grad --format svg
     """
@@ -91,6 +93,7 @@ def graph_command(
     from autograph.pictures import draw, evaluate
 
     use_digits(digits)
+    format = picture_format(format, output)
     if format is PictureFormat.png and output is None:
         raise InputError("usage", "--format png writes a binary file: give -o FILE")
     graph = parse(read_program(expr, file))
@@ -111,6 +114,43 @@ def graph_command(
         output.write_bytes(data)
     except OSError as err:
         raise InputError("file", f"cannot write {str(output)!r}: {err.strerror}") from None
+
+
+_EXTENSIONS = {
+    ".txt": PictureFormat.text,
+    ".dot": PictureFormat.dot,
+    ".gv": PictureFormat.dot,
+    ".mmd": PictureFormat.mermaid,
+    ".mermaid": PictureFormat.mermaid,
+    ".svg": PictureFormat.svg,
+    ".png": PictureFormat.png,
+}
+
+
+def picture_format(given: PictureFormat | None, output: Path | None) -> PictureFormat:
+    """The format ``--format`` gives, else the one ``-o FILE``'s extension names, else text.
+
+    A format that contradicts a picture's extension (``--format svg -o f.png``) is refused;
+    a file with an extension that names no format needs ``--format``.
+    """
+    extension = output.suffix.lower() if output is not None else ""
+    told = _EXTENSIONS.get(extension)
+    if given is not None:
+        if told is not None and told is not given and extension != ".txt":
+            raise InputError(
+                "usage",
+                f"--format {given.value} contradicts the file name {str(output)!r}, which "
+                f"says {told.value}: drop --format, or name the file *.{given.value}",
+            )
+        return given
+    if told is not None or not extension:
+        return told or PictureFormat.text
+    known = " ".join(_EXTENSIONS)
+    raise InputError(
+        "usage",
+        f"cannot tell the format from the extension {extension!r} of {str(output)!r}: "
+        f"give --format (text, dot, mermaid, svg or png), or name the file with one of {known}",
+    )
 
 
 @app.command("explain")
