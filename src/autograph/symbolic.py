@@ -94,15 +94,32 @@ def _checked(budget: Budget, work: Callable[[], T]) -> T:
     except _Expired:
         raise _timeout(budget) from None
     except RecursionError:
-        raise SymbolicLimit(
-            "too-deep", "the formula is nested too deeply for SymPy (Python's recursion limit)"
-        ) from None
+        raise _too_deep() from None
     except AutographError:
         raise
     except Exception as err:  # noqa: BLE001 - any failure inside SymPy is a clean error
+        if _caused_by_recursion(err):  # SymPy caught the RecursionError and raised another
+            raise _too_deep() from None
         raise SymbolicLimit(
             "sympy-failed", f"SymPy could not handle this formula: {shorten(str(err), 120)}"
         ) from None
+
+
+def _too_deep() -> SymbolicLimit:
+    return SymbolicLimit(
+        "too-deep", "the formula is nested too deeply for SymPy (Python's recursion limit)"
+    )
+
+
+def _caused_by_recursion(err: BaseException) -> bool:
+    seen: BaseException | None = err
+    for _ in range(100):
+        if seen is None:
+            return False
+        if isinstance(seen, RecursionError) or "recursion" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _with_alarm(budget: Budget, seconds: float, work: Callable[[], T]) -> T:
