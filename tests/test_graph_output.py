@@ -59,6 +59,6 @@ def test_an_extension_naming_no_format_asks_for_one(run, tmp_path) -> None:
     assert out.code == 2 and not target.exists()
     assert out.stderr == (
         f"error: cannot tell the format from the extension '.jpg' of {str(target)!r}: give "
-        "--format (text, dot, mermaid, svg or png), or name the file with one of "
-        ".txt .dot .gv .mmd .mermaid .svg .png\n"
+        "--format (text, dot, mermaid, svg, png or html), or name the file with one of "
+        ".txt .dot .gv .mmd .mermaid .svg .png .html .htm\n"
     )

@@ -108,14 +108,15 @@ def test_a_greek_name_in_at_is_spelled_out(run) -> None:
 def test_a_missing_command_is_said_to_be_missing(run) -> None:
     assert error_of(run, "x^2", "--at", "x=1") == (
         "error: a command is missing: autograph eval 'x^2' ..., autograph grad 'x^2' ... "
-        "(the commands: diff, eval, explain, grad, graph, hessian, jvp; see autograph --help)\n"
+        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp, repl; "
+        "see autograph --help)\n"
     )
 
 
 def test_a_misspelt_command_gets_the_command_meant(run) -> None:
     assert error_of(run, "gard", "x") == (
         "error: unknown command 'gard'; did you mean grad? "
-        "(the commands: diff, eval, explain, grad, graph, hessian, jvp)\n"
+        "(the commands: diff, eval, explain, fit, grad, graph, hessian, jvp, repl)\n"
     )
 
 
@@ -139,7 +140,7 @@ def test_an_option_one_slip_away_is_suggested(run, typed, meant) -> None:
         (("grad", "x", "--tol", "abc"), "--tol takes a number, got 'abc'"),
         (
             ("graph", "x", "--format", "jpg"),
-            "--format takes one of text, dot, mermaid, svg, png, got 'jpg'",
+            "--format takes one of text, dot, mermaid, svg, png, html, got 'jpg'",
         ),
         (("grad", "x", "--digits"), "--digits needs a value (see autograph COMMAND --help)"),
         (
@@ -162,3 +163,12 @@ def test_minus_h_is_help_everywhere(run, args) -> None:
 def test_an_expression_starting_with_minus_h_is_still_an_expression(run) -> None:
     out = run("eval", "-h^2", "--at", "h=3", "--json")
     assert out.code == 0 and out.json()["value"] == -9
+
+
+def test_two_values_for_one_variable_are_reported_as_typed(run) -> None:
+    assert error_of(run, "eval", "x", "--at", "x=1", "--at", "x=2") == (
+        "error: --at gives x two values: 1 and 2\n"
+    )
+    assert error_of(run, "eval", "x", "--at", "x=1.0,x=1e0", "--at", "x=0.10") == (
+        "error: --at gives x two values: 1.0 and 0.10\n"
+    )

@@ -175,7 +175,10 @@ def outcomes(job: Job, parts: Sequence[Part], workers: int) -> Iterator[Outcome]
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograph.workers", "numpy"])
+    preload = ["autograph.workers", "numpy"]
+    if any(part.format in ("parquet", "arrow") for part in parts):
+        preload.append("pyarrow.parquet")  # imported once, not once per worker
+    context.set_forkserver_preload(preload)
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(parts)) or 1,
         mp_context=context,

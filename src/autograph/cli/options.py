@@ -215,6 +215,7 @@ def _decode(data: bytes, where: str) -> str:
 def parse_at(items: list[str] | None, option: str = "--at") -> dict[str, float]:
     """``["w=3,b=1", "x=-3"]`` to ``{"w": 3.0, "b": 1.0, "x": -3.0}``; finite values only."""
     values: dict[str, float] = {}
+    typed: dict[str, str] = {}
     for item in items or []:
         for pair in _pieces(item, option):
             name, equals, text = (part.strip() for part in pair.partition("="))
@@ -239,10 +240,11 @@ def parse_at(items: list[str] | None, option: str = "--at") -> dict[str, float]:
             if name in values and values[name] != value:
                 raise InputError(
                     "bad-at",
-                    f"{option} gives {name} two values: {values[name]!r} and {value!r}",
+                    f"{option} gives {name} two values: {typed[name]} and {text}",
                     variable=name,
                 )
             values[name] = value
+            typed.setdefault(name, text)
     return values
 
 

@@ -3,9 +3,10 @@
 The first line names the columns; every other line is one sample, one number
 per column. The delimiter is read off the header: a tab if the header has tabs
 and no commas, else a comma (the file's extension, ``.tsv`` or ``.csv``, only
-breaks a tie). Nothing is skipped: an empty line, a missing, extra or
-non-numeric field, or a number that is not finite stops the reading with an
-error naming the file, the line and the column.
+breaks a tie); a header split by ``;``, ``|`` or spaces is refused, naming what it
+found. Empty lines at the end of the file are skipped, and nothing else: an empty
+line before a sample, a missing, extra or non-numeric field, or a number that is
+not finite stops the reading with an error naming the file, the line and the column.
 
 The file is read in blocks of a few megabytes, so memory stays bounded whatever
 its size. A large block is parsed by pandas' C parser (about 300 MB/s); a small
@@ -85,6 +86,8 @@ class DataFile(Source):
             delimiter = "\t" if tabs else ","
         else:
             delimiter = "\t" if self.label.lower().endswith((".tsv", ".tab")) else ","
+            if not tabs:
+                self._refuse_other_delimiter(header)
         names: list[str] = []
         for column, field in enumerate(header.split(delimiter), 1):
             name = field.strip()
@@ -103,6 +106,17 @@ class DataFile(Source):
             names.append(name)
         return tuple(names), delimiter.encode()
 
+    def _refuse_other_delimiter(self, header: str) -> None:
+        """A header of several names split by ``;``, ``|`` or spaces: say what was found."""
+        for found, called in ((";", "';'"), ("|", "'|'"), (" ", "spaces")):
+            pieces = [piece for piece in header.strip().split(found) if piece.strip()]
+            if len(pieces) > 1 and all(_NAME.match(piece.strip()) for piece in pieces):
+                raise self._error(
+                    f"the columns are separated by {called}: autograph reads a CSV file "
+                    "separated by commas, or a TSV file separated by tabs",
+                    1,
+                )
+
     def chunks(
         self,
         columns: Sequence[str] | None = None,
@@ -117,7 +131,7 @@ class DataFile(Source):
         malformed line, and when the file has a header but no rows.
         """
         self._check_columns(columns)
-        rest = b""
+        rest = blank = b""  # blank: empty lines at the end of what is read so far
         while True:
             data = self.stream.read(block)
             self.bytes_read += len(data)
@@ -127,6 +141,11 @@ class DataFile(Source):
                 body, rest = data[:cut], data[cut:]
             else:
                 body, rest = rest + b"\n" if rest else b"", b""
+            # Empty lines at the end of the file are no samples; before a sample, an error.
+            body = blank + body
+            kept = len(body.rstrip(b" \t\r\n"))
+            kept = body.index(b"\n", kept) + 1 if kept else 0
+            body, blank = body[:kept], body[kept:]
             if body:
                 values = self._parse(body)
                 self.rows_read += values.shape[0]

@@ -35,6 +35,7 @@ class PictureFormat(StrEnum):
     mermaid = "mermaid"
     svg = "svg"
     png = "png"
+    html = "html"
 
 
 class ExplainFormat(StrEnum):
@@ -65,8 +66,9 @@ def graph_command(
         typer.Option(
             "--format",
             help="text: a tree in the terminal; dot: Graphviz source; mermaid: a Mermaid "
-            "flowchart; svg, png: pictures drawn by Graphviz. Default: told by the extension "
-            "of -o FILE (.txt .dot .gv .mmd .svg .png), else text.",
+            "flowchart; svg, png: pictures drawn by Graphviz; html: a page stepping through both "
+            "passes node by node (needs --at). Default: told by the extension "
+            "of -o FILE (.txt .dot .gv .mmd .svg .png .html), else text.",
             show_default=False,
         ),
     ] = None,
@@ -98,14 +100,23 @@ def graph_command(
         raise InputError("usage", "--format png writes a binary file: give -o FILE")
     graph = parse(read_program(expr, file))
     names = parse_names(wrt, "--wrt")
-    if format is PictureFormat.text and output is None:
+    if format is PictureFormat.html:
+        if not at:
+            raise InputError(
+                "usage", "--format html steps through the passes at a point: give --at"
+            )
+        from autograph.pictures.page import page
+
+        picture: str | bytes = page(graph, parse_at(at), names)
+    elif format is PictureFormat.text and output is None:
         from rich.console import Console
 
         from autograph.pictures.text import tree
 
         Console().print(tree(graph, evaluate(graph, parse_at(at) if at else None, grad, names)))
         return
-    picture = draw(graph, parse_at(at) if at else None, grad, names, format.value)
+    else:
+        picture = draw(graph, parse_at(at) if at else None, grad, names, format.value)
     if output is None:
         sys.stdout.write(picture if isinstance(picture, str) else picture.decode("utf-8"))
         return
@@ -124,6 +135,8 @@ _EXTENSIONS = {
     ".mermaid": PictureFormat.mermaid,
     ".svg": PictureFormat.svg,
     ".png": PictureFormat.png,
+    ".html": PictureFormat.html,
+    ".htm": PictureFormat.html,
 }
 
 
@@ -149,7 +162,8 @@ def picture_format(given: PictureFormat | None, output: Path | None) -> PictureF
     raise InputError(
         "usage",
         f"cannot tell the format from the extension {extension!r} of {str(output)!r}: "
-        f"give --format (text, dot, mermaid, svg or png), or name the file with one of {known}",
+        f"give --format (text, dot, mermaid, svg, png or html), or name the file with one "
+        f"of {known}",
     )
 
 
