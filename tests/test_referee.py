@@ -98,9 +98,10 @@ def test_sympy_out_of_time_hands_over_to_the_numeric_referee() -> None:
 
 
 def test_sympy_out_of_stack_hands_over_to_the_numeric_referee() -> None:
-    # A budget no loaded machine runs out of: this test is about the stack, not the clock.
-    result = check(autograph.parse(nested("sin", 400)), {"x": 0.5}, referee="sympy", timeout=120)
-    assert result.referee == "mpmath" and "nested too deeply" in result.reason, result.reason
+    result = check(
+        autograph.parse(nested("sin", 400)), {"x": 0.5}, referee="sympy", timeout=None
+    )  # no clock: the depth decides
+    assert result.referee == "mpmath" and "nested too deeply" in result.reason
     assert result.agrees
 
 
