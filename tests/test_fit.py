@@ -171,3 +171,121 @@ def test_options_that_mean_nothing_alone_are_refused(run: Any) -> None:
     assert run("fit", LINE, "--at", "w=0,b=0,x=1,y=2", "--lr", "-1").code == 2
     done = run("fit", LINE, "--at", "w=0,b=0,x=1,y=2", "--wrt", "q")
     assert done.code == 2 and "q" in done.stderr
+
+
+def linear_rows(rows: int = 1000, seed: int = 7) -> dict[str, Any]:
+    generator = np.random.default_rng(seed)
+    x1, x2 = generator.normal(size=rows), generator.uniform(-2, 2, size=rows)
+    y = 1.5 * x1 - 0.7 * x2 + 0.3 + 0.2 * generator.normal(size=rows)
+    return {"x1": x1, "x2": x2, "y": y}
+
+
+TWO = "J = 0.5*(a*x1 + c*x2 + b - y)^2"
+
+
+def least_squares(data: dict[str, Any]) -> np.ndarray:
+    design = np.column_stack([data["x1"], data["x2"], np.ones(len(data["y"]))])
+    solution, *_ = np.linalg.lstsq(design, data["y"], rcond=None)
+    return solution
+
+
+def test_gd_reaches_the_least_squares_solution_of_lstsq_on_1000_rows() -> None:
+    data = linear_rows()
+    result = autograph.fit(
+        autograph.parse(TWO), {"a": 0, "c": 0, "b": 0}, data=data, lr=0.3, steps=5000, tol=1e-10
+    )
+    found = [result.parameters[name] for name in ("a", "c", "b")]
+    np.testing.assert_allclose(found, least_squares(data), atol=1e-6)
+    assert result.converged
+
+
+def test_lbfgs_reaches_the_least_squares_solution_to_1e_8() -> None:
+    pytest.importorskip("scipy")
+    data = linear_rows()
+    result = autograph.fit(
+        autograph.parse(TWO), {"a": 0, "c": 0, "b": 0}, data=data, optimizer="lbfgs", tol=1e-12
+    )
+    found = [result.parameters[name] for name in ("a", "c", "b")]
+    np.testing.assert_allclose(found, least_squares(data), atol=1e-8)
+    assert result.steps < 50
+
+
+def test_lbfgs_on_logistic_regression_reaches_newtons_optimum_to_1e_6() -> None:
+    pytest.importorskip("scipy")
+    generator = np.random.default_rng(3)
+    x = generator.normal(size=400)
+    y = (generator.uniform(size=400) < 1 / (1 + np.exp(-(2 * x - 0.5)))).astype(float)
+    program = "z = w*x + b; J = softplus(z) - y*z"  # the log-loss of sigmoid(z)
+    result = autograph.fit(
+        autograph.parse(program),
+        {"w": 0, "b": 0},
+        data={"x": x, "y": y},
+        optimizer="lbfgs",
+        tol=1e-12,
+    )
+    theta = np.zeros(2)  # Newton's method, written out
+    design = np.column_stack([x, np.ones_like(x)])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-design @ theta))
+        gradient = design.T @ (p - y) / len(y)
+        hessian = (design * (p * (1 - p))[:, None]).T @ design / len(y)
+        theta = theta - np.linalg.solve(hessian, gradient)
+    np.testing.assert_allclose([result.parameters["w"], result.parameters["b"]], theta, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "adam"])
+def test_trajectories_equal_torch_optims_step_by_step(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    data = regression_data(rows=40)
+    lr = {"gd": 0.1, "momentum": 0.05, "adam": 0.05}[name]
+    result = autograph.fit(
+        autograph.parse(LINE),
+        {"w": 0.5, "b": 0.0},
+        data=data,
+        optimizer=name,
+        lr=lr,
+        steps=50,
+        tol=0,
+    )
+    w = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    if name == "adam":
+        optimiser = torch.optim.Adam([w, b], lr=lr)
+    else:
+        optimiser = torch.optim.SGD([w, b], lr=lr, momentum=0.9 if name == "momentum" else 0)
+    x, y = torch.tensor(data["x"]), torch.tensor(data["y"])
+    path = [(0.5, 0.0)]
+    for _ in range(50):
+        optimiser.zero_grad()
+        (0.5 * (w * x + b - y) ** 2).mean().backward()
+        optimiser.step()
+        path.append((w.item(), b.item()))
+    np.testing.assert_allclose(np.array(result.history.parameters), np.array(path), rtol=1e-10)
+
+
+def test_mini_batches_with_a_seed_repeat_exactly_and_another_seed_differs(run: Any) -> None:
+    data = regression_data(rows=30)
+    graph = autograph.parse(LINE)
+    common: dict[str, Any] = {"data": data, "lr": 0.1, "steps": 20, "batch_size": 8}
+    first = autograph.fit(graph, {"w": 0, "b": 0}, seed=5, **common)
+    again = autograph.fit(graph, {"w": 0, "b": 0}, seed=5, **common)
+    other = autograph.fit(graph, {"w": 0, "b": 0}, seed=6, **common)
+    assert first.history.parameters == again.history.parameters
+    assert first.history.parameters != other.history.parameters
+    # each step is gd over the batch the seed's shuffle gives, written out here
+    generator = np.random.default_rng(5)
+    theta = np.zeros(2)
+    order = generator.permutation(30)
+    for step in range(4):  # the first epoch: batches of 8, 8, 8, 6
+        rows = order[8 * step : 8 * step + 8]
+        theta = theta - 0.1 * line_gradient(theta[0], theta[1], data["x"][rows], data["y"][rows])
+        np.testing.assert_allclose(first.history.parameters[step + 1], theta, rtol=1e-12)
+
+
+def test_lbfgs_without_scipy_says_which_extra_to_install(monkeypatch: Any) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    graph = autograph.parse("J = (w - 1)^2")
+    with pytest.raises(autograph.InputError, match=r"autograph-cli\[fit\]"):
+        autograph.fit(graph, {"w": 0}, optimizer="lbfgs")
