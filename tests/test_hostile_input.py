@@ -301,3 +301,92 @@ def test_ctrl_c_during_a_long_computation_ends_quietly_with_exit_code_130() -> N
     process.wait(timeout=60)
     out, err = process.stdout.read(), process.stderr.read()
     assert (process.returncode, out, err) == (130, b"", b"")
+
+
+# Issue 10: what a stress test broke.
+
+
+def test_a_parameter_with_no_path_to_the_output_has_gradient_zero_over_a_dataset(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    from autograph import batch, parse
+
+    data = tmp_path / "x.csv"
+    data.write_text("x\n1\n2\n", encoding="utf-8")
+    outcome = call("grad", "a = w; x*2", "--data", str(data), "--at", "w=1", "--json")
+    assert outcome.code == 0, outcome
+    assert json.loads(outcome.stdout)["gradient"] == {"w": 0.0}
+    got = batch.cost(parse("a = w; x*2"), {"x": np.array([1.0, 2.0])}, {"w": 1.0})
+    assert (got.value, got.gradient) == (3.0, {"w": 0.0})
+
+
+def test_a_constant_sympy_cannot_print_is_a_clean_error_not_an_internal_one() -> None:
+    outcome = call("diff", "x*1e-5000")
+    assert outcome.code == 1 and "internal" not in outcome.stderr, outcome
+    assert outcome.stderr.startswith("error: SymPy could not handle this formula")
+
+
+def _closed_pipe_run(args: list[str]) -> tuple[int, bytes]:
+    """Run autograph with stdout a pipe whose reader has already gone: exit code, stderr."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [*AUTOGRAPH, *args], stdout=writer, stderr=subprocess.PIPE, env=ENVIRONMENT, timeout=60
+        )
+    finally:
+        os.close(writer)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", "x", "--at", "x=1"],
+        ["eval", "x", "--at", "x=1", "--json"],
+        ["grad", "x", "--at", "x=1"],
+        ["grad", "x", "--at", "x=1", "--json"],
+        ["jvp", "x", "--at", "x=1", "--tangent", "x=1"],
+        ["hessian", "x^2", "--at", "x=1"],
+        ["diff", "x"],
+        ["diff", "x", "--json"],
+        ["graph", "x"],
+        ["graph", "x", "--format", "dot"],
+        ["graph", "x", "--format", "mermaid"],
+        ["explain", "x", "--at", "x=1"],
+        ["explain", "x", "--at", "x=1", "--format", "md"],
+        ["--help"],
+        ["--version"],
+    ],
+    ids=" ".join,
+)
+def test_every_command_and_format_into_a_closed_pipe_ends_quietly_with_exit_code_141(
+    args: list[str],
+) -> None:
+    assert _closed_pipe_run(args) == (141, b"")
+
+
+@pytest.mark.parametrize("form", ["dot", "mermaid"])
+def test_a_big_picture_cut_short_by_head_ends_with_exit_code_141_not_0(form: str) -> None:
+    # One write of 1 MB to a pipe closed part-way used to end as if all of it were written.
+    program = "t = x\n" + "t = sin(t)*t\n" * 2_000
+    code, stderr = _piped_into_head(["graph", "--format", form], program, "-c10")
+    assert (code, stderr) == (141, "")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_full_disk_is_an_io_error_with_its_own_message_and_exit_code_74(as_json: bool) -> None:
+    with open("/dev/full", "w") as full:
+        args = ["eval", "x+1", "--at", "x=1"] + (["--json"] if as_json else [])
+        done = subprocess.run(
+            [*AUTOGRAPH, *args], stdout=full, stderr=subprocess.PIPE, env=ENVIRONMENT, timeout=60
+        )
+    assert done.returncode == 74
+    message = "cannot write the output: No space left on device"
+    if as_json:
+        assert json.loads(done.stderr) == {"error": {"kind": "io", "message": message}}
+    else:
+        assert done.stderr.decode() == f"error: {message}\n"

@@ -365,9 +365,11 @@ class _Pass:
         graph = plan.graph
         sums = _Sums(_total(values[graph.output], size), [])
         if adjoints is not None:
+            # A variable with no path to the output has no adjoint: its gradient is 0.
+            variables = [graph.variables[name] for name in plan.wrt or ()]
             sums.gradient = [
-                _total(adjoints[graph.variables[name]], size, plan.varies[graph.variables[name]])
-                for name in plan.wrt or ()
+                0.0 if adjoints[v] is None else _total(adjoints[v], size, plan.varies[v])
+                for v in variables
             ]
         if per_node:
             sums.values = [_total(v, size) for v in values]

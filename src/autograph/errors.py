@@ -100,3 +100,9 @@ class MathError(AutographError):
     """The input is fine but the math fails: a domain error, an overflow (exit 1)."""
 
     exit_code = 1
+
+
+class OutputError(AutographError):
+    """The output could not be written: a full disk, a device gone (exit 74, EX_IOERR)."""
+
+    exit_code = 74

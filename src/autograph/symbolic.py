@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 import sympy as sp
 
 from autograph.display import Displayed
-from autograph.errors import InputError, MathError
+from autograph.errors import AutographError, InputError, MathError, shorten
 from autograph.graph import Graph
 from autograph.ops import CONST, VAR
 
@@ -44,7 +44,7 @@ PRECISIONS = (30, 60, 120, 240)
 
 
 class SymbolicLimit(MathError):
-    """SymPy ran out of its time budget (kind ``timeout``) or of stack (kind ``too-deep``).
+    """SymPy ran out of time (``timeout``) or stack (``too-deep``), or failed (``sympy-failed``).
 
     A math failure (exit 1), not bad input: the program is fine, and the same
     program may well pass with a larger ``--timeout``.
@@ -94,9 +94,32 @@ def _checked(budget: Budget, work: Callable[[], T]) -> T:
     except _Expired:
         raise _timeout(budget) from None
     except RecursionError:
+        raise _too_deep() from None
+    except AutographError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure inside SymPy is a clean error
+        if _caused_by_recursion(err):  # SymPy caught the RecursionError and raised another
+            raise _too_deep() from None
         raise SymbolicLimit(
-            "too-deep", "the formula is nested too deeply for SymPy (Python's recursion limit)"
+            "sympy-failed", f"SymPy could not handle this formula: {shorten(str(err), 120)}"
         ) from None
+
+
+def _too_deep() -> SymbolicLimit:
+    return SymbolicLimit(
+        "too-deep", "the formula is nested too deeply for SymPy (Python's recursion limit)"
+    )
+
+
+def _caused_by_recursion(err: BaseException) -> bool:
+    seen: BaseException | None = err
+    for _ in range(100):
+        if seen is None:
+            return False
+        if isinstance(seen, RecursionError) or "recursion" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _with_alarm(budget: Budget, seconds: float, work: Callable[[], T]) -> T:

@@ -2,7 +2,9 @@
 
 Errors become exit code 2 (bad input) or 1 (a math failure) and a message on
 stderr, as text or, under ``--json``, as one line of JSON; a closed pipe is 141
-and Ctrl-C 130, both quiet. No traceback ever reaches the user.
+and Ctrl-C 130, both quiet; output that cannot be written (a full disk) is
+exit 74 with its own message; running out of memory is a message, exit 1.
+No traceback ever reaches the user.
 """
 
 from __future__ import annotations
@@ -13,13 +15,18 @@ import gc
 import os
 import sys
 import threading
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from autograph.cli import commands  # noqa: F401 - registers the commands on the app
 from autograph.cli.app import app
 from autograph.cli.options import protect_expressions
 from autograph.cli.usage import check_command
-from autograph.errors import AutographError, InputError
+from autograph.errors import AutographError, InputError, MathError, OutputError
+
+MEMORY_MESSAGE = (
+    "out of memory: the program or the data is too big for this machine "
+    "(see the README, 'Big programs, hostile input, speed')"
+)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -38,6 +45,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # the default thresholds would rescan them all many times over. Collect, but seldom.
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
+    stdout = sys.stdout
+    sys.stdout = _InPieces(stdout)
     try:
         from typer.main import get_command
 
@@ -45,6 +54,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         check_command(args, command)
         args = protect_expressions(args, command)
         code = command.main(args=args, prog_name="autograph", standalone_mode=False)
+        if _pacified(stdout):  # Click met a closed pipe, said nothing and returned 0
+            _silence_stdout()
+            _exit(141)
         sys.stdout.flush()
         _exit(code if isinstance(code, int) else 0)
     except AutographError as err:
@@ -57,10 +69,17 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _exit(141)
     except SystemExit as done:
         # Typer and Rich turn a closed pipe into exit 1; the convention is 141 (128 + SIGPIPE).
-        if isinstance(done.__context__, BrokenPipeError):
+        if isinstance(done.__context__, BrokenPipeError) or _pacified(stdout):
             _silence_stdout()
             _exit(141)
         raise
+    except OSError as err:  # a full disk, a device gone: the output could not be written
+        _silence_stdout()
+        _report(OutputError("io", f"cannot write the output: {err.strerror or err}"), as_json)
+        _exit(OutputError.exit_code)
+    except MemoryError:
+        _report(MathError("memory", MEMORY_MESSAGE), as_json)
+        _exit(MathError.exit_code)
     except Exception as err:  # noqa: BLE001 - the last line of defence against tracebacks
         usage = _usage_error(err)
         if usage is None:
@@ -69,6 +88,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _exit(usage.exit_code)
     finally:
         gc.set_threshold(*thresholds)  # main() may be called in-process, by tests
+        if isinstance(sys.stdout, _InPieces):
+            sys.stdout = stdout
 
 
 def _usage_error(err: Exception) -> AutographError | None:
@@ -100,10 +121,50 @@ def _report(err: AutographError, as_json: bool) -> None:
         pass
 
 
+class _InPieces:
+    """stdout, written in pieces of 64 KiB.
+
+    One big write to a pipe its reader closes part-way is cut short without an error
+    (CPython's buffered writer counts the partial write as done), so the command would
+    exit 0 with half its output; piece by piece, the next write raises BrokenPipeError.
+    """
+
+    PIECE = 1 << 16
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` piece by piece; returns its length."""
+        piece = self.PIECE
+        if len(text) <= piece:
+            return int(self._stream.write(text))
+        for start in range(0, len(text), piece):
+            self._stream.write(text[start : start + piece])
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _pacified(stdout: Any) -> bool:
+    """Whether Click swapped stdout for its wrapper, which it does on a closed pipe."""
+    if sys.stdout is stdout or isinstance(sys.stdout, _InPieces):
+        return False
+    sys.stdout, sys.stderr = stdout, sys.__stderr__ or sys.stderr
+    return True
+
+
 def _silence_stdout() -> None:
     """After a closed pipe, point stdout at /dev/null so Python's exit flush stays quiet."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # a test's in-memory stream
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
+    with contextlib.suppress(OSError):  # what the buffer still holds goes to /dev/null
+        sys.stdout.flush()
 
 
 _leave_fast = False
@@ -116,6 +177,10 @@ def _exit(code: int) -> NoReturn:
     except BrokenPipeError:
         _silence_stdout()
         code = 141
+    except OSError as err:
+        _silence_stdout()
+        _report(OutputError("io", f"cannot write the output: {err.strerror or err}"), False)
+        code = OutputError.exit_code
     if _leave_fast and threading.active_count() == 1:
         _leave(code)
     raise SystemExit(code)
@@ -125,6 +190,6 @@ def _leave(code: int) -> NoReturn:
     """End the process now: what interpreter shutdown does that matters, but no teardown."""
     atexit._run_exitfuncs()  # tempfile's and others' clean-ups, as at a normal exit
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):  # closed: nothing can reach it
+        with contextlib.suppress(OSError, ValueError):  # closed: nothing can reach it
             stream.flush()
     os._exit(code)
