@@ -208,3 +208,56 @@ def test_a_100000_node_graph_draws_a_capped_tree_and_full_text_formats() -> None
 def test_a_huge_graph_is_refused_as_a_rendered_picture() -> None:
     with pytest.raises(InputError, match="limited to"):
         draw(long_sum(5_000), format="svg")
+
+
+# -- pictures drawn in bounded memory (issue 10, item 14) --
+
+
+def chain(statements: int) -> autograph.Graph:
+    """``a1 = sin(x) + x; a2 = sin(a1) + a1*x; ...``: a long, wide layout, 3 nodes a line."""
+    lines = ["a1 = sin(x) + x"]
+    lines += [f"a{i} = sin(a{i - 1}) + a{i - 1}*x" for i in range(2, statements + 1)]
+    return autograph.parse("\n".join(lines))
+
+
+def test_a_png_past_its_limit_is_refused_before_drawing_and_names_what_still_works(
+    run, tmp_path, monkeypatch
+) -> None:
+    from autograph.pictures import render as rendering
+
+    def no_drawing(*args: object) -> bytes:
+        raise AssertionError("a picture over the limit must not be laid out")
+
+    monkeypatch.setattr(rendering, "render", no_drawing)
+    program = (
+        "\n".join(f"a{i} = sin(x*{i})" for i in range(150))
+        + "\n"
+        + " + ".join(f"a{i}" for i in range(150))
+    )
+    target = tmp_path / "big.png"
+    out = run("graph", program, "--format", "png", "-o", str(target))
+    assert out.code == 2
+    assert "png pictures are limited to 200" in out.stderr
+    assert "--format svg draws up to 1,000 nodes, and dot or mermaid any size" in out.stderr
+    assert not target.exists()
+
+
+def test_an_svg_or_html_page_past_its_limit_points_to_dot_and_mermaid(run) -> None:
+    program = " + ".join(f"sin(x*{i})" for i in range(400))
+    for format in ("svg", "html"):
+        out = run("graph", program, "--at", "x=1", "--format", format)
+        assert out.code == 2, out.stderr
+        assert "are limited to 1,000 (--format dot or mermaid writes any size)" in out.stderr
+        assert out.stdout == ""
+
+
+def test_a_png_is_scaled_down_to_a_bounded_canvas_whatever_its_layout(
+    tmp_path, monkeypatch
+) -> None:
+    from autograph.pictures import render as rendering
+
+    monkeypatch.setattr(rendering, "PNG_MAX_INCHES", 5)
+    data = draw(chain(12), format="png")
+    assert isinstance(data, bytes) and data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width <= 5 * rendering.PNG_DPI and height <= 5 * rendering.PNG_DPI, (width, height)

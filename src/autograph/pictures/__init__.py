@@ -33,6 +33,10 @@ def draw(
     """
     if format not in FORMATS:
         raise InputError("bad-format", f"unknown format {format!r}; choose one of {FORMATS}")
+    if format in ("svg", "png"):
+        from autograph.pictures.render import check_size
+
+        check_size(len(graph), format)  # before any work on a picture that will not be drawn
     result = evaluate(graph, at, grad, wrt)
     if format == "text":
         return tree_text(graph, result, width)
@@ -45,14 +49,8 @@ def draw(
     source = to_dot(graph, result)
     if format == "dot":
         return source
-    from autograph.pictures.render import PICTURE_LIMIT, render
+    from autograph.pictures.render import render
 
-    if len(graph) > PICTURE_LIMIT:
-        raise InputError(
-            "too-large",
-            f"the graph has {len(graph):,} nodes; {format} pictures are limited to "
-            f"{PICTURE_LIMIT:,} (--format dot or mermaid writes any size)",
-        )
     return render(source, format)
 
 

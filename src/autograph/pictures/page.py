@@ -26,7 +26,9 @@ def page(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None = None
     """The self-contained HTML page stepping through the forward and reverse passes."""
     from autograph.pictures import draw
     from autograph.pictures.nodes import CONSTANT, describe
+    from autograph.pictures.render import check_size
 
+    check_size(len(graph), "html")
     names = list(wrt) if wrt is not None else None
     picture = draw(graph, at, True, names, "svg")
     svg = picture.decode("utf-8") if isinstance(picture, bytes) else picture
