@@ -177,11 +177,11 @@ def print_fit(
 
     The plot is drawn at the console's width: a terminal's, or 80 columns (COLUMNS) for a pipe.
     """
-    from rich.markup import escape
     from rich.table import Table
 
     from autograph.fitting.optimizers import rule
     from autograph.numbers import format_number as n
+    from autograph.quoting import markup, visible
     from autograph.table import print_labelled
 
     words, symbols = rule(result.optimizer)
@@ -204,7 +204,7 @@ def print_fit(
         shown.append(count - 1)
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
     names = list(result.parameters)
-    for title in ("step", escape(cost_name), "|∇|", *map(escape, names)):
+    for title in ("step", markup(cost_name), "|∇|", *map(markup, names)):
         table.add_column(title, justify="right", no_wrap=True)
     for step in shown:
         table.add_row(
@@ -220,7 +220,8 @@ def print_fit(
 
         from autograph.fitting.plots import terminal_plot
 
-        console.print(Text(terminal_plot(history.cost, cost_name, console.width)), soft_wrap=True)
+        plot = terminal_plot(history.cost, visible(cost_name), console.width)
+        console.print(Text(plot), soft_wrap=True)
         console.print()
     plural = "s" if result.steps != 1 else ""
     verdict = "converged" if result.converged else "not converged"
