@@ -17,7 +17,7 @@ import autograph
 from autograph import ops
 from autograph.derivatives import gradient, hessian
 from autograph.graph import Builder, Graph
-from reference_torch import torch_op
+from reference_torch import evaluate
 from test_properties import FAST, close, graph_and_point, programs
 
 # -- The builder --
@@ -167,21 +167,9 @@ def _difference_hessian(graph: Graph, at: dict[str, float]) -> list[list[float]]
 
 def _torch_hessian(graph: Graph, at: dict[str, float]) -> list[list[float]]:
     torch = pytest.importorskip("torch")
-
-    def function(point: object) -> object:
-        values: list[object] = []
-        for node, op in enumerate(graph.ops):
-            if op is ops.VAR:
-                values.append(point[list(graph.variables).index(graph.labels[node])])  # type: ignore[index]
-            elif op is ops.CONST:
-                values.append(torch.tensor(graph.constants[node], dtype=torch.float64))
-            else:
-                args = [values[arg] for arg in graph.inputs[node]]
-                values.append(torch_op(op.name)(torch, *args))
-        return values[graph.output]
-
     point = torch.tensor([at[name] for name in graph.variables], dtype=torch.float64)
-    return torch.autograd.functional.hessian(function, point).tolist()  # type: ignore[no-any-return]
+    hessian = torch.autograd.functional.hessian(lambda p: evaluate(torch, graph, p), point)
+    return hessian.tolist()  # type: ignore[no-any-return]
 
 
 def _torch_installed() -> bool:

@@ -20,7 +20,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
 from autograph.evaluate import Backward, Forward
-from autograph.language.printer import expression
+from autograph.language.printer import expression, expressions
 from autograph.tangents import Tangents
 
 BLOCK = 4096
@@ -121,11 +121,7 @@ def _block(result: Forward, first: int, last: int) -> str:
         literals = _TANGENT_LITERALS
     else:
         literals = _FORWARD_LITERALS
-    texts = [
-        expression(graph, node, names) if args else names[node]
-        for node, args in enumerate(inputs, first)
-    ]
-    columns.append(list(map(encode_basestring_ascii, texts)))
+    columns.append(list(map(encode_basestring_ascii, expressions(graph, first, last, names))))
     width = 2 * len(columns)
     parts: list[str] = [text for literal in literals for text in (literal, "")] * (last - first)
     for index, column in enumerate(columns):

@@ -90,6 +90,26 @@ WorkersOption = Annotated[
         show_default=False,
     ),
 ]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --data: reduce the data's parts on the Dask cluster whose scheduler is at "
+        "ADDRESS (tcp://HOST:PORT); its workers read the files. Needs autograph-cli[cluster].",
+        show_default=False,
+    ),
+]
+ConnectTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="With --scheduler: the seconds to wait for the cluster's scheduler and a worker "
+        "(default 10).",
+        show_default=False,
+    ),
+]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", help="With --data: no progress bar on stderr.")
 ]
@@ -117,7 +137,8 @@ TimeoutOption = Annotated[
         "--timeout",
         metavar="SECONDS",
         help="With --check: the seconds SymPy may take before the numeric referee takes over "
-        "(which then has as long; default 5).",
+        "(which then has as long; default 5). With --scheduler: the seconds to wait for the "
+        "cluster's scheduler and a worker (default 10).",
         show_default=False,
     ),
 ]

@@ -62,6 +62,38 @@ def expression(graph: Graph, node: int, names: list[str] | None = None) -> str:
     return f"{left} {op.symbol} " + _parenthesized(shown[args[1]], levels[1] <= mine)
 
 
+def expressions(graph: Graph, first: int, last: int, names: list[str]) -> list[str]:
+    """``expression`` of each node from ``first`` to ``last - 1``, a leaf shown by its name.
+
+    The JSON writer's column for a million nodes: the common case (an operator between
+    two inputs that need no parentheses) is written here in one loop, the rest by
+    ``expression``.
+    """
+    ops, inputs, constants, labels, named = (
+        graph.ops, graph.inputs, graph.constants, graph.labels, graph.assigned
+    )  # fmt: skip
+
+    def plain(a: int) -> bool:  # shown with no parentheses next to any operator
+        op = ops[a]
+        if op.arity or op is VAR or a in named:
+            return True
+        return constants[a] >= 0 and not (labels[a] or "").startswith("-")
+
+    texts: list[str] = []
+    for node in range(first, last):
+        args = inputs[node]
+        op = ops[node]
+        if not args:
+            texts.append(names[node])
+        elif op.is_function:
+            texts.append(f"{op.symbol}({', '.join([names[arg] for arg in args])})")
+        elif len(args) == 2 and op.precedence != POWER and plain(args[0]) and plain(args[1]):
+            texts.append(f"{names[args[0]]} {op.symbol} {names[args[1]]}")
+        else:
+            texts.append(expression(graph, node, names))
+    return texts
+
+
 def _literal_guard(graph: Graph, node: int, arg: int) -> str:
     """``+`` between a minus and a number: ``-3`` would read back as the constant -3, while
     the node is the negation of the constant 3 (written ``-+3``)."""

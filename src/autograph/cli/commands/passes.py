@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Generator
+from contextlib import ExitStack, closing
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +13,7 @@ from autograph.cli.app import app
 from autograph.cli.options import (
     AtOption,
     CheckOption,
+    ConnectTimeoutOption,
     DataOption,
     DigitsOption,
     Expr,
@@ -19,6 +22,7 @@ from autograph.cli.options import (
     JsonOption,
     QuietOption,
     ReduceOption,
+    SchedulerOption,
     TimeoutOption,
     TolOption,
     WorkersOption,
@@ -55,6 +59,8 @@ def eval_command(
     data: DataOption = None,
     ignore_extra_columns: IgnoreExtraOption = False,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    timeout: ConnectTimeoutOption = None,
     quiet: QuietOption = False,
     digits: DigitsOption = None,
 ) -> None:
@@ -67,10 +73,14 @@ def eval_command(
 
     needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
     needs("--data", data is not None, {"--quiet": quiet, "--workers": workers is not None})
+    needs("--data", data is not None, {"--scheduler": scheduler is not None})
+    needs("--scheduler", scheduler is not None, {"--timeout": timeout is not None})
+    one_of_workers_or_scheduler(workers, scheduler, data)
     use_digits(digits)
     graph = parse(read_program(expr, file, data))
     if data is not None:
-        options = (ignore_extra_columns, quiet, workers)
+        seconds = None if timeout is None else positive(timeout)
+        options = (ignore_extra_columns, quiet, workers, scheduler, seconds)
         eval_over_data(graph, data, parse_at(at), *options, as_json=json)
         return
     show(forward(graph, parse_at(at)), json)
@@ -87,6 +97,7 @@ def grad_command(
     reduce: ReduceOption = None,
     ignore_extra_columns: IgnoreExtraOption = False,
     workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
     check: CheckOption = False,
     tol: TolOption = None,
@@ -115,10 +126,15 @@ def grad_command(
         )
         return
 
-    needs("--check", check, {"--tol": tol is not None, "--timeout": timeout is not None})
+    needs("--check", check, {"--tol": tol is not None})
+    needs(
+        "--check or --scheduler", check or scheduler is not None, {"--timeout": timeout is not None}
+    )
     needs("--data", data is not None, {"--reduce": reduce is not None})
     needs("--data", data is not None, {"--ignore-extra-columns": ignore_extra_columns})
     needs("--data", data is not None, {"--quiet": quiet, "--workers": workers is not None})
+    needs("--data", data is not None, {"--scheduler": scheduler is not None})
+    one_of_workers_or_scheduler(workers, scheduler, data)
     use_digits(digits)
     graph = parse(read_program(expr, file, data))
     names = parse_names(wrt, "--wrt")
@@ -130,7 +146,8 @@ def grad_command(
         check_point(graph, parse_at(at), names, tolerance, seconds, json)
         return
     if data is not None:
-        options = (reduce or "mean", ignore_extra_columns, quiet, workers)
+        wait = None if timeout is None else positive(timeout)
+        options = (reduce or "mean", ignore_extra_columns, quiet, workers, scheduler, wait)
         print_over_data(grad_over_data(graph, data, parse_at(at), names, *options), json)
         return
     show(backward(graph, parse_at(at), names), json)
@@ -180,6 +197,21 @@ def check_point(
         raise disagreement(checked)
 
 
+def one_of_workers_or_scheduler(
+    workers: str | None, scheduler: str | None, data: str | None
+) -> None:
+    """Refuse --workers with --scheduler (the cluster's workers are the processes), and
+    --scheduler with standard input (the workers read the files themselves)."""
+    if workers is not None and scheduler is not None:
+        raise InputError(
+            "usage", "give --workers or --scheduler, not both (the cluster has workers)"
+        )
+    if scheduler is not None and data == "-":
+        raise InputError(
+            "usage", "--scheduler: the cluster's workers read files, not standard input"
+        )
+
+
 def eval_over_data(
     graph: Any,
     path: str,
@@ -187,6 +219,8 @@ def eval_over_data(
     ignore_extra: bool,
     quiet: bool,
     workers: str | None = None,
+    scheduler: str | None = None,
+    timeout: float | None = None,
     *,
     as_json: bool,
 ) -> None:
@@ -196,15 +230,16 @@ def eval_over_data(
     from autograph import workers as processes
 
     count = processes.count(workers)
-    with samples.open_data(path) as source:
+    with samples.open_data(path) as source, ExitStack() as stack:
         used = batch.bind_columns(
             graph, source.names, at, ignore_extra=ignore_extra, source=source.label
         )
         planned = batch.plan(graph, at, gradient=False)
         rows: Any
-        if count > 1:
+        if count > 1 or scheduler:
             job = processes.Job(graph, at, None, tuple(used), gradient=False, per_node=False)
-            rows = processes.values(processes.outcomes(job, source.parts(), count))
+            parts = stack.enter_context(closing(shared(job, source, count, scheduler, timeout)))
+            rows = processes.values(parts)
         else:
             chunks = samples.with_progress(
                 source.chunks(used or None), source, progress_wanted(quiet)
@@ -229,6 +264,8 @@ def grad_over_data(
     ignore_extra: bool,
     quiet: bool,
     workers: str | None = None,
+    scheduler: str | None = None,
+    timeout: float | None = None,
 ) -> Any:
     """grad --data: the mean (or sum) over the rows of the value and of the gradient."""
     if reduce not in ("mean", "sum"):
@@ -239,15 +276,15 @@ def grad_over_data(
 
     count = processes.count(workers)
     how: Any = reduce
-    with samples.open_data(path) as source:
+    with samples.open_data(path) as source, ExitStack() as stack:
         used = batch.bind_columns(
             graph, source.names, at, ignore_extra=ignore_extra, source=source.label
         )
         planned = batch.plan(graph, at, wrt)
-        if count > 1:
+        if count > 1 or scheduler:
             wrt_names = planned.plan.wrt
             job = processes.Job(graph, at, wrt_names, tuple(used))
-            outcomes = processes.outcomes(job, source.parts(), count)
+            outcomes = stack.enter_context(closing(shared(job, source, count, scheduler, timeout)))
             total = processes.reduce(outcomes, job.wrt or (), True, graph)
         else:
             chunks = samples.with_progress(
@@ -255,3 +292,22 @@ def grad_over_data(
             )
             total = batch.sums_of(planned, chunks, per_node=True, where=source.where)
         return batch.finish(graph, total, how), source.label
+
+
+def shared(
+    job: Any, source: Any, count: int, scheduler: str | None, timeout: float | None = None
+) -> Generator[Any, None, None]:
+    """The parts' outcomes, in order: from a Dask cluster, or from ``count`` local processes."""
+    from autograph import workers as processes
+
+    if not scheduler:
+        yield from processes.outcomes(job, source.parts(), count)
+        return
+    from autograph import cluster
+
+    seconds = cluster.CONNECT_TIMEOUT if timeout is None else timeout
+    client = cluster.connect(scheduler, seconds)
+    try:
+        yield from cluster.outcomes(client, job, source.parts(), seconds)
+    finally:
+        client.close()
