@@ -301,21 +301,3 @@ def test_random_programs_build_the_same_graph_as_lark_trees_do(source: str) -> N
 @given(broken_programs())
 def test_broken_programs_fail_exactly_as_lark_trees_do(source: str) -> None:
     agree(source)
-
-
-def test_a_corrupt_or_stale_table_cache_is_rebuilt_from_the_grammar(tmp_path, monkeypatch) -> None:
-    from autograph.language import grammar
-
-    cache = tmp_path / "autograph-lalr.json"
-    monkeypatch.setattr(grammar, "_cache_places", lambda: [cache])
-    for junk in ("not json", '{"format": 1, "grammar": "an older grammar"}', "[]"):
-        cache.write_text(junk)
-        grammar.tables.cache_clear()
-        try:
-            fresh = grammar.tables()
-        finally:
-            grammar.tables.cache_clear()
-        assert fresh.actions and fresh.rules
-        rebuilt = grammar._from_json(__import__("json").loads(cache.read_text()))
-        assert rebuilt == fresh
-    assert describe(autograph.parse("a = x*2; a + 1")) == reference("a = x*2; a + 1")

@@ -24,6 +24,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,7 +42,7 @@ Handler = Callable[[list[Entry]], Entry]
 _HERE = Path(__file__).resolve().parent
 _GRAMMAR_PLACES = (_HERE / "autograph.lark",)
 _CACHE_NAME = "autograph-lalr.json"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 def _cache_places() -> list[Path]:
@@ -101,40 +102,184 @@ class Tables:
 
 @cache
 def tables() -> Tables:
-    """The LALR tables, from the on-disk cache when it matches the grammar, else from Lark."""
+    """The LALR tables: from the on-disk cache if it passes every check, else from Lark.
+
+    A cache is used only when its key (a hash of the grammar, the package version and
+    this module's code, which extracts and reads the tables) is ours, its tables hash to
+    the digest written beside them, have the shape ``parse`` relies on, and parse a small
+    known program to the known result. On any doubt the tables are built afresh and the
+    cache rewritten; a bad cache costs one cold start, never a wrong answer or an error.
+    """
     text = grammar_path().read_text(encoding="utf-8")
+    key = _cache_key(text)
     for place in _cache_places():
-        try:
-            data = json.loads(place.read_text(encoding="utf-8"))
-            if data.get("format") == _CACHE_FORMAT and data.get("grammar") == text:
-                return _from_json(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            continue  # no cache, or not one of ours: build the tables afresh
+        loaded = _load(place, key)
+        if loaded is not None:
+            return loaded
     built = _from_lark(text)
-    _save(built, text)
+    _save(built, key)
     return built
 
 
-def _from_json(data: dict[str, Any]) -> Tables:
+_CACHE_LIMIT = 1 << 20
+"""Bytes: our tables take about 10 kB; a cache file far larger is not ours."""
+
+
+def _cache_key(text: str) -> str:
+    """What the tables depend on: the grammar, the package version, this module's code."""
+    from autograph import __version__
+
+    try:
+        code = Path(__file__).read_bytes()
+    except OSError:  # run from bytecode alone: the version must do
+        code = b""
+    parts = (str(_CACHE_FORMAT).encode(), __version__.encode(), text.encode("utf-8"), code)
+    return str(_hash(b"\0".join(_hash(part).digest() for part in parts)).hexdigest())
+
+
+def _hash(data: bytes) -> Any:
+    """SHA-256, from CPython's own module if there is one: hashlib loads OpenSSL (4 ms)."""
+    try:
+        from _sha256 import sha256 as built_in  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import sha256 as built_in
+    return built_in(data)
+
+
+def _load(place: Path, key: str) -> Tables | None:
+    """The tables cached at ``place``, or None if there are none or any check fails."""
+    try:
+        with place.open("rb") as file:
+            raw = file.read(_CACHE_LIMIT + 1)
+        if len(raw) > _CACHE_LIMIT:
+            return None
+        header, _, body = raw.partition(b"\n")
+        head = json.loads(header)
+        if not isinstance(head, dict) or head.get("key") != key:
+            return None  # another grammar, version or extraction code: stale
+        if head.get("digest") != _hash(body).hexdigest():
+            return None  # edited or cut short since it was written
+        loaded = _from_json(json.loads(body))
+        return loaded if _self_test(loaded) else None
+    except Exception:  # noqa: BLE001 -- whatever is wrong with a cache, rebuild it
+        return None
+
+
+def _from_json(data: Any) -> Tables:
+    """Tables from their JSON form, checked for the shape ``parse`` relies on (else ValueError)."""
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    actions, rules, start, end = data["actions"], data["rules"], data["start"], data["end"]
+    terminals, ignore = data["terminals"], data["ignore"]
+    _require(isinstance(actions, list) and isinstance(rules, list))
+    _require(bool(actions) and bool(rules))
+    _require(all(isinstance(v, list) for v in (terminals, ignore)))
+    names: set[str] = set()
+    for pair in terminals:
+        _require(isinstance(pair, list) and len(pair) == 2)
+        name, regex = pair
+        _require(isinstance(name, str) and name.isidentifier() and isinstance(regex, str))
+        _require(name not in names)
+        names.add(name)
+    _require(all(isinstance(name, str) and name in names for name in ignore))
+    checked_rules = []
+    for rule in rules:
+        _require(isinstance(rule, list) and len(rule) == 6)
+        origin, name, size, kind, kept, spliced = rule
+        _require(isinstance(origin, str) and isinstance(name, str) and origin not in names)
+        _require(_is_int(size) and size >= 0 and _is_int(kind) and PASS <= kind <= CALL)
+        _require(isinstance(kept, list) and isinstance(spliced, list))
+        _require(all(_is_int(i) and 0 <= i < size for i in kept) and set(spliced) <= set(kept))
+        if kind == PASS:
+            _require(size == 1 and kept == [0])
+        elif kind == CONTAIN:
+            _require(size >= 2 and len(kept) == 1)
+        checked_rules.append((origin, name, size, kind, tuple(kept), tuple(spliced)))
+    origins = {rule[0] for rule in checked_rules}
+    symbols = names | origins | {"$END"}
+    for row in actions:
+        _require(isinstance(row, dict))
+        for symbol, action in row.items():
+            _require(symbol in symbols and _is_int(action))
+            _require(action < len(actions) if action >= 0 else ~action < len(rules))
+    _require(all(_is_int(state) and 0 <= state < len(actions) for state in (start, end)))
     return Tables(
-        actions=data["actions"],
-        rules=[
-            (origin, name, size, kind, tuple(kept), tuple(spliced))
-            for origin, name, size, kind, kept, spliced in data["rules"]
-        ],
-        start=data["start"],
-        end=data["end"],
-        terminals=[(name, regex) for name, regex in data["terminals"]],
-        ignore=frozenset(data["ignore"]),
+        actions=actions,
+        rules=checked_rules,
+        start=start,
+        end=end,
+        terminals=[(name, regex) for name, regex in terminals],
+        ignore=frozenset(ignore),
     )
 
 
-def _save(built: Tables, text: str) -> None:
-    """Write the cache atomically, in the first place that allows it (or nowhere)."""
-    data = json.dumps(
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise ValueError("the cached tables do not have the expected shape")
+
+
+# A program using every terminal, every ignored pattern and every kind of rule, and what
+# ``parse`` must make of it with the handlers of ``_trace``: the self-test of cached tables.
+_PROBE = "a = -b^2**+c * (d + 1.5e3) \\\n/ f(x,\n y) - g() # note\n;a"
+_PROBE_TRACE = (
+    "start(assign(a,=,sub(div(mul(neg(-,pow(name(b),^,pow(number(2),**,pos(+,name(c))))),*,"
+    "add(name(d),+,number(1.5e3))),/,call(f,(,name(x),['name(y)'],))),-,call(g,(,)))),"
+    "['name(a)'])"
+)
+
+
+def _self_test(candidate: Tables) -> bool:
+    """Whether ``candidate`` parses the probe program to the known trace (bounded: no hang)."""
+    names = {name for _, name, _, kind, _, _ in candidate.rules if kind == CALL}
+    steps = [0]
+
+    def trace(popped: list[Entry]) -> Entry:
+        steps[0] += 1
+        if steps[0] > 1000:
+            raise ValueError("the cached tables do not terminate")
+        return (f"({','.join(str(entry[0]) for entry in popped)})", *_span(popped))
+
+    handlers = {name: _named(name, trace) for name in names}
+    result: list[str] = []
+
+    def start(popped: list[Entry]) -> Entry:
+        entry = _named("start", trace)(popped)
+        result.append(entry[0])
+        return entry
+
+    handlers["start"] = start
+    try:
+        parse(_PROBE, handlers, tables_=candidate)
+    except (InputError, KeyError, IndexError, TypeError, ValueError, re.error):
+        return False
+    return result == [_PROBE_TRACE]
+
+
+def _named(name: str, trace: Handler) -> Handler:
+    def handler(popped: list[Entry]) -> Entry:
+        traced = trace(popped)
+        return (name + traced[0], *traced[1:])
+
+    return handler
+
+
+def _span(popped: list[Entry]) -> tuple[int, int]:
+    return (popped[0][1], popped[-1][2]) if popped else (0, 0)
+
+
+def _save(built: Tables, key: str) -> None:
+    """Write the cache atomically, in the first place that allows it (or nowhere).
+
+    The file is a header line (the key, and the digest of what follows) and the tables.
+    It is written to a temporary file beside its place and renamed over it, so a reader
+    sees the old cache or the new one, never half of one.
+    """
+    body = json.dumps(
         {
-            "format": _CACHE_FORMAT,
-            "grammar": text,
             "actions": built.actions,
             "rules": built.rules,
             "start": built.start,
@@ -142,16 +287,24 @@ def _save(built: Tables, text: str) -> None:
             "terminals": built.terminals,
             "ignore": sorted(built.ignore),
         }
-    )
+    ).encode("utf-8")
+    header = json.dumps({"format": _CACHE_FORMAT, "key": key, "digest": _hash(body).hexdigest()})
+    data = header.encode("utf-8") + b"\n" + body
     for place in _cache_places():
-        partial = place.with_name(f"{place.name}.{os.getpid()}")
+        partial = place.with_name(f".{place.name}.{os.getpid()}.{os.urandom(4).hex()}")
         try:
             place.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_text(data, encoding="utf-8")
+            # As Python writes bytecode: a new file, permissions as the umask allows.
+            handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
             os.replace(partial, place)
             return
         except OSError:
-            partial.unlink(missing_ok=True)
+            with suppress(OSError):
+                partial.unlink()
 
 
 def _from_lark(text: str) -> Tables:
@@ -211,15 +364,17 @@ def parse(
     source: str,
     handlers: Mapping[str, Handler],
     on_shift: Mapping[str, Callable[[list[Entry]], None]] | None = None,
+    tables_: Tables | None = None,
 ) -> None:
     """Parse ``source``, calling ``handlers[name](entries)`` for each rule; syntax errors raise.
 
     ``on_shift[terminal](entries)`` is called just before that terminal is pushed,
     with the entries before it. Newlines inside parentheses are white space, as
     in Python. Raises ``InputError`` (kind ``syntax``) pointing at the problem.
+    ``tables_`` replaces the grammar's tables (the self-test of a cache uses it).
     """
-    t = tables()
-    match = _pattern().match
+    t = tables() if tables_ is None else tables_
+    match = (_pattern() if tables_ is None else t.pattern).match
     actions = t.actions
     ignore = t.ignore
     hooks = on_shift or {}
@@ -319,14 +474,16 @@ def _pass_chain(
 ) -> int:
     """The state after every single-child reduction in a row on ``terminal``, from ``state``.
 
-    Such a reduction pops nothing, so the state below stays ``below`` all along.
+    Such a reduction pops nothing, so the state below stays ``below`` all along. A chain
+    visits each state once at most: a longer one is tables gone wrong (ValueError).
     """
     below, state, terminal = key
-    while True:
+    for _ in range(len(actions) + 1):
         action = actions[state].get(terminal)  # type: ignore[arg-type]
         if action is None or action >= 0 or rules[~action][2] != PASS:
             return state
         state = actions[below][rules[~action][0]]
+    raise ValueError("a chain of single-child reductions that never ends")
 
 
 def check(source: str) -> None:
