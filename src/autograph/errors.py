@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from autograph.quoting import visible, visible_line
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -59,16 +61,21 @@ class AutographError(Exception):
 
     def render(self) -> str:
         """Human-readable text: the message, then the source line with a caret."""
+        message = visible(self.message)
         where = self.position()
         if where is None or self.source is None or self.span is None:
-            return f"error: {self.message}"
+            return f"error: {message}"
         line_no, column = where
         line = self.source.split("\n")[line_no - 1] if self.source else ""
         width = max(1, min(self.span.end, len(self.source)) - self.span.start)
         width = min(width, max(1, len(line) - column + 1))
-        shown, caret_at = _clip(line, column - 1)
+        # Control characters are shown written out, several characters wide: the caret
+        # moves with them, and spans what the underlined characters became.
+        safe, start = visible_line(line, column - 1)
+        width = max(1, visible_line(line, column - 1 + width)[1] - start)
+        shown, caret_at = _clip(safe, start)
         return (
-            f"error: {self.message}\n"
+            f"error: {message}\n"
             f"  --> line {line_no}, column {column}\n"
             f"   | {shown}\n"
             f"   | {' ' * caret_at}{'^' * min(width, len(shown) - caret_at + 1)}"

@@ -637,6 +637,8 @@ def print_explanation(explanation: Explanation, console: Console | None = None) 
     from rich.console import Console
     from rich.text import Text
 
+    from autograph.quoting import visible
+
     console = console or Console()
     for text, is_heading in to_lines(explanation):
-        console.print(Text(text, style="bold" if is_heading else ""), soft_wrap=True)
+        console.print(Text(visible(text), style="bold" if is_heading else ""), soft_wrap=True)

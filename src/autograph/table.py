@@ -29,6 +29,7 @@ from autograph.evaluate import Backward, Forward
 from autograph.language.printer import expression
 from autograph.numbers import format_number
 from autograph.ops import CONST, VAR
+from autograph.quoting import visible
 from autograph.tangents import Tangents
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _rows(result: Forward, shown: list[int]) -> list[_Row]:
         elif op is CONST:
             operation, style = "constant", "dim"
         else:
-            operation, style = expression(graph, node, names), ""
+            operation, style = visible(expression(graph, node, names)), ""
         partials: list[str] = []
         adjoint = ""
         if isinstance(result, Tangents):
@@ -90,7 +91,7 @@ def _rows(result: Forward, shown: list[int]) -> list[_Row]:
             adjoint = "—" if value is None else format_number(value)
         cuttable = not (op is CONST and node not in graph.assigned)
         value_text = format_number(result.values[node])
-        name = graph.name_with_aliases(node)
+        name = visible(graph.name_with_aliases(node))
         rows.append(
             _Row(node, str(node), name, cuttable, operation, style, value_text, partials, adjoint)
         )
@@ -332,7 +333,9 @@ def print_labelled(console: Console, label: str, text: str, indent: int = 10) ->
     import textwrap
 
     width = max(console.width - indent, 30)
-    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    lines = textwrap.wrap(visible(text), width, break_long_words=False, break_on_hyphens=False) or [
+        ""
+    ]
     for index, line in enumerate(lines):
         head = Text(label.ljust(indent) if index == 0 else " " * indent, style="bold")
         console.print(head + Text(line), soft_wrap=True, highlight=False)
@@ -362,7 +365,7 @@ def print_result(result: Forward, console: Console | None = None) -> None:
         console.print(node_table(result, width=console.width), soft_wrap=True)
         console.print()
         line = Text("value", style="bold")
-        line.append(f"     {output_name} = {format_number(result.value)}", style="")
+        line.append(f"     {visible(output_name)} = {format_number(result.value)}", style="")
         console.print(line, soft_wrap=True)
         if isinstance(result, Backward):
             _print_gradient(result, output_name, console)
@@ -378,7 +381,9 @@ def _print_tangent(result: Tangents, output_name: str, console: Console) -> None
     along = ", ".join(f"d{name} = {format_number(value)}" for name, value in items[:6])
     along += ", …" if len(items) > 6 else ""
     line = Text("tangent", style="bold")
-    line.append(f"   d{output_name} = {format_number(result.tangent)}  (along {along})", style="")
+    line.append(
+        visible(f"   d{output_name} = {format_number(result.tangent)}  (along {along})"), style=""
+    )
     console.print(line, soft_wrap=True)
 
 
@@ -394,5 +399,7 @@ def _print_gradient(result: Backward, output_name: str, console: Console) -> Non
         if item is None:
             label.append(f"  … {len(items) - 2 * half:,} more (--json lists every one)", "dim")
         else:
-            label.append(f"  ∂{output_name}/∂{item[0]} = {format_number(item[1])}", style="")
+            label.append(
+                visible(f"  ∂{output_name}/∂{item[0]} = {format_number(item[1])}"), style=""
+            )
         console.print(label, soft_wrap=True)

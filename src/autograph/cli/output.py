@@ -38,9 +38,9 @@ def print_over_data(outcome: Any, as_json: bool) -> None:
 
     console = Console()
     print_table(result, console)
-    from rich.markup import escape
+    from autograph.quoting import markup
 
-    rows = f"{result.samples} row{'s' if result.samples != 1 else ''} of {escape(label)}"
+    rows = f"{result.samples} row{'s' if result.samples != 1 else ''} of {markup(label)}"
     if result.reduce == "mean":
         line = f"[bold]samples[/]   {rows}; every number is a mean over the rows"
     else:

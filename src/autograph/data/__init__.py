@@ -269,7 +269,10 @@ def _start_bar(data: Source) -> tuple[Any, Any]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns: list[Any] = [TextColumn("{task.description}")]
+    from autograph.quoting import visible
+
+    # The path is user text: shown as text (markup=False), its control characters visible.
+    columns: list[Any] = [TextColumn("{task.description}", markup=False)]
     if data.size:
         columns.append(BarColumn())
     columns += [
@@ -278,6 +281,6 @@ def _start_bar(data: Source) -> tuple[Any, Any]:
         TimeElapsedColumn(),
     ]
     bar = Progress(*columns, console=Console(stderr=True), transient=True)
-    task = bar.add_task(data.label, total=data.size or None, rows=0, rate=0.0)
+    task = bar.add_task(visible(data.label), total=data.size or None, rows=0, rate=0.0)
     bar.start()
     return bar, task

@@ -14,6 +14,7 @@ from rich.tree import Tree
 from autograph.evaluate import Forward
 from autograph.graph import Graph
 from autograph.pictures.nodes import CONSTANT, OUTPUT, VARIABLE, NodeView, describe, gradient_name
+from autograph.quoting import visible
 
 NODE_LIMIT = 500
 DEPTH_LIMIT = 40
@@ -57,7 +58,7 @@ def tree(graph: Graph, result: Forward | None = None) -> Tree:
 
 
 def _label(graph: Graph, view: NodeView) -> Text:
-    text = Text(view.title, style=_STYLES.get(view.kind, "bold"))
+    text = Text(visible(view.title), style=_STYLES.get(view.kind, "bold"))
     if view.value is not None and view.kind != CONSTANT:
         text.append(f" = {view.value}")
     if view.kind in (VARIABLE, CONSTANT, OUTPUT):
@@ -68,7 +69,9 @@ def _label(graph: Graph, view: NodeView) -> Text:
 
 
 def _reference(view: NodeView) -> Text:
-    return Text.assemble((view.name, _STYLES.get(view.kind, "bold")), ("  (see above)", "dim"))
+    return Text.assemble(
+        (visible(view.name), _STYLES.get(view.kind, "bold")), ("  (see above)", "dim")
+    )
 
 
 def _reachable(graph: Graph) -> int:

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from autograph.errors import MathError
 from autograph.numbers import Digits, current_digits, format_number
+from autograph.quoting import visible
 from autograph.referee import DESCRIPTIONS, Check, VariableCheck
 
 REFEREE_NAMES = {"sympy": "SymPy", "mpmath": "the numeric referee"}
@@ -112,9 +113,9 @@ def _table(check: Check, output: str) -> Table:
         if v.referee_name != check.referee:
             value += f" ({v.referee_name})"
         table.add_row(
-            f"∂{output}/∂{v.variable}",
+            Text(visible(f"∂{output}/∂{v.variable}")),
             format_number(v.reverse_mode),
-            value,
+            Text(value),
             _short(v.finite_difference, estimate),
             _short(v.reverse_minus_referee, 2),
             _short(v.reverse_minus_finite_difference, 2),

@@ -174,11 +174,11 @@ def print_fit(
     result: Fit, cost_name: str, every: int | None, console: Console, reduce: str = "mean"
 ) -> None:
     """The rule, a table every ``every`` steps, and the result, for a person."""
-    from rich.markup import escape
     from rich.table import Table
 
     from autograph.fitting.optimizers import rule
     from autograph.numbers import format_number as n
+    from autograph.quoting import markup
     from autograph.table import print_labelled
 
     words, symbols = rule(result.optimizer)
@@ -201,7 +201,7 @@ def print_fit(
         shown.append(count - 1)
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
     names = list(result.parameters)
-    for title in ("step", escape(cost_name), "|∇|", *map(escape, names)):
+    for title in ("step", markup(cost_name), "|∇|", *map(markup, names)):
         table.add_column(title, justify="right", no_wrap=True)
     for step in shown:
         table.add_row(

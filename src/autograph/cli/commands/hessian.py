@@ -175,36 +175,36 @@ def check_dict(checked: HessianCheck) -> dict[str, Any]:
 
 def print_hessian(result: Hessian, name: str, console: Console) -> None:
     """Value and gradient, then the matrix with named rows and columns and its eigenvalues."""
-    from rich.markup import escape
     from rich.table import Table
 
     from autograph.numbers import format_number
+    from autograph.quoting import markup
     from autograph.table import print_labelled
 
-    shown = escape(name)
+    shown = markup(name)
     console.print(f"[bold]value[/]        {shown} = {format_number(result.value)}")
     if not result.variables:
         console.print("[bold]gradient[/]     (no variables)")
         return
     for index, (variable, value) in enumerate(result.gradient.items()):
         label = "[bold]gradient[/]" if index == 0 else "        "
-        console.print(f"{label}     ∂{shown}/∂{escape(variable)} = {format_number(value)}")
+        console.print(f"{label}     ∂{shown}/∂{markup(variable)} = {format_number(value)}")
     console.print()
     if result.matrix is None:
         assert result.vector is not None and result.product is not None
-        vector = ", ".join(f"{escape(k)} = {format_number(v)}" for k, v in result.vector.items())
+        vector = ", ".join(f"{markup(k)} = {format_number(v)}" for k, v in result.vector.items())
         console.print(f"[bold]vector[/]       v: {vector}")
         for index, (variable, value) in enumerate(result.product.items()):
             label = "[bold]product[/]" if index == 0 else "       "
-            console.print(f"{label}      {escape(f'(H v)[{variable}]')} = {format_number(value)}")
+            console.print(f"{label}      {markup(f'(H v)[{variable}]')} = {format_number(value)}")
         return
     console.print(f"[bold]Hessian[/]      row i, column j: ∂²{shown}/∂i∂j")
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("")
     for variable in result.variables:
-        table.add_column(escape(variable), justify="right", overflow="fold")
+        table.add_column(markup(variable), justify="right", overflow="fold")
     for variable, row in zip(result.variables, result.matrix, strict=True):
-        table.add_row(f"[bold]{escape(variable)}[/]", *(format_number(value) for value in row))
+        table.add_row(f"[bold]{markup(variable)}[/]", *(format_number(value) for value in row))
     console.print(table)
     console.print()
     eigenvalues = ", ".join(format_number(value) for value in result.eigenvalues or [])
@@ -214,11 +214,11 @@ def print_hessian(result: Hessian, name: str, console: Console) -> None:
 
 def print_check(checked: HessianCheck, name: str, console: Console) -> None:
     """One row per entry: autograph, SymPy, the central difference, who judged, the verdict."""
-    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
     from autograph.numbers import format_number
+    from autograph.quoting import markup
 
     console.print()
     console.print(
@@ -226,19 +226,19 @@ def print_check(checked: HessianCheck, name: str, console: Console) -> None:
         "gradient",
         soft_wrap=True,
     )
-    console.print(f"             {escape(checked.reason)}", soft_wrap=True)
+    console.print(f"             {markup(checked.reason)}", soft_wrap=True)
     console.print()
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("")
     for title in ("autograph", "SymPy", "finite diff.", "judged by"):
         table.add_column(title, justify="right", overflow="fold")
     table.add_column("")
-    shown = escape(name)
+    shown = markup(name)
     for entry in checked.entries:
         if entry.column:
-            label = f"∂²{shown}/∂{escape(entry.row)}∂{escape(entry.column)}"
+            label = f"∂²{shown}/∂{markup(entry.row)}∂{markup(entry.column)}"
         else:
-            label = escape(f"(H v)[{entry.row}]")
+            label = markup(f"(H v)[{entry.row}]")
         status = (
             Text("agrees", style="green")
             if entry.agrees
@@ -258,7 +258,7 @@ def print_check(checked: HessianCheck, name: str, console: Console) -> None:
     kinks = list(dict.fromkeys(kink for entry in checked.entries for kink in entry.kinks))
     for index, kink in enumerate(kinks):
         label = "[bold]kink[/]" if index == 0 else "    "
-        console.print(f"{label}         {escape(kink)}", soft_wrap=True)
+        console.print(f"{label}         {markup(kink)}", soft_wrap=True)
     console.print()
     console.print(f"[bold]verdict[/]      {verdict(checked)}", soft_wrap=True)
 
