@@ -15,9 +15,9 @@ import bisect
 import glob
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from autograph.data.csv import BLOCK, FAST_MIN, DataFile
 from autograph.data.source import Chunk, FloatArray, Part, Source
@@ -34,6 +34,7 @@ __all__ = [
     "Source",
     "open_data",
     "open_part",
+    "with_part_progress",
     "with_progress",
     "write_values",
 ]
@@ -64,7 +65,14 @@ _SIGNATURES = [
 
 
 def detect(path: str) -> str:
-    """The format of the file at ``path``: by its first bytes, else by its extension."""
+    """The format of the file at ``path``: by its first bytes, else by its extension.
+
+    A pipe (``--data <(command)``, a FIFO) or a device is told by its extension
+    only: its first bytes, once read, could not be read again.
+    """
+    by_name = "jsonl" if EXTENSIONS.get(Path(path).suffix.lower()) == "jsonl" else "csv"
+    if Path(path).exists() and not Path(path).is_file():
+        return by_name
     try:
         with open(path, "rb") as probe:
             head = probe.read(8)
@@ -73,11 +81,14 @@ def detect(path: str) -> str:
     for signature, format in _SIGNATURES:
         if head.startswith(signature):
             return format
-    return "jsonl" if EXTENSIONS.get(Path(path).suffix.lower()) == "jsonl" else "csv"
+    return by_name
 
 
-def open_file(path: str, format: str | None = None) -> Source:
-    """One file of samples, in its format (told by ``detect`` if not given)."""
+def open_file(path: str, format: str | None = None, max_line: int | None = None) -> Source:
+    """One file of samples, in its format (told by ``detect`` if not given).
+
+    ``max_line`` bounds a line of a text format (``autograph.limits.line_bytes``).
+    """
     format = format or detect(path)
     if format == "parquet":
         from autograph.data.arrow import ParquetSource
@@ -100,8 +111,8 @@ def open_file(path: str, format: str | None = None) -> Source:
         if format == "jsonl":
             from autograph.data.jsonl import JsonLinesSource
 
-            return JsonLinesSource(stream, path, size)
-        return DataFile(stream, path, size)
+            return JsonLinesSource(stream, path, size, max_line)
+        return DataFile(stream, path, size, max_line)
     except BaseException:
         stream.close()
         raise
@@ -130,17 +141,19 @@ def files_of(path: str) -> list[str]:
     return found
 
 
-def open_data(path: str | Path) -> Source:
+def open_data(path: str | Path, max_line: int | None = None) -> Source:
     """Open ``--data``: a file, a directory or a glob; ``-`` is standard input (CSV).
 
-    Raises ``InputError`` if nothing can be read.
+    A line of a text format longer than ``max_line`` bytes (by default
+    ``autograph.limits.line_bytes()``, 16 MiB) is refused. Raises ``InputError``
+    if nothing can be read.
     """
     if str(path) == "-":
-        return DataFile(sys.stdin.buffer, "standard input")
+        return DataFile(sys.stdin.buffer, "standard input", max_line=max_line)
     files = files_of(str(path))
     if len(files) == 1 and files[0] == str(path):
-        return open_file(files[0])
-    return Dataset(str(path), files)
+        return open_file(files[0], max_line=max_line)
+    return Dataset(str(path), files, max_line)
 
 
 def open_part(part: Part) -> Source:
@@ -156,12 +169,12 @@ class Dataset(Source):
     the files; a message names the file and the row within it.
     """
 
-    def __init__(self, label: str, files: list[str]) -> None:
+    def __init__(self, label: str, files: list[str], max_line: int | None = None) -> None:
         super().__init__()
-        self.label, self.files = label, files
+        self.label, self.files, self.max_line = label, files, max_line
         sizes = [Path(f).stat().st_size for f in files]
         self.size = sum(sizes)
-        self.current = open_file(files[0])
+        self.current = open_file(files[0], max_line=max_line)
         self.names, self.format = self.current.names, "dataset"
         self.starts: list[int] = []
         """The first row (0-based, across the dataset) of each file opened so far."""
@@ -181,7 +194,7 @@ class Dataset(Source):
         wanted = list(self.names) if columns is None else list(columns)
         done_bytes = 0
         for index, path in enumerate(self.files):
-            source = self.current if index == 0 else open_file(path)
+            source = self.current if index == 0 else open_file(path, max_line=self.max_line)
             self.current = source
             self.starts.append(self.rows_read)
             self.opened.append(source)
@@ -199,7 +212,7 @@ class Dataset(Source):
         """Every file's parts, in order (each file is opened to read its layout)."""
         parts: list[Part] = []
         for path in self.files:
-            with open_file(path) as source:
+            with open_file(path, max_line=self.max_line) as source:
                 parts += source.parts()
         return parts
 
@@ -239,7 +252,7 @@ def with_progress(chunks: Iterator[Chunk], data: Source, enabled: bool) -> Itera
         for chunk in chunks:
             yield chunk
             if bar is None and time.monotonic() - start > 1.0:
-                bar, task = _start_bar(data)
+                bar, task = _start_bar(data.label, data.size)
             if bar is not None:
                 elapsed = max(time.monotonic() - start, 1e-9)
                 bar.update(
@@ -253,7 +266,60 @@ def with_progress(chunks: Iterator[Chunk], data: Source, enabled: bool) -> Itera
             bar.stop()
 
 
-def _start_bar(data: Source) -> tuple[Any, Any]:
+Outcome = TypeVar("Outcome")
+
+
+def with_part_progress(
+    outcomes: Iterable[Outcome],
+    parts: Sequence[Part],
+    label: str,
+    enabled: bool,
+    rows_of: Callable[[Outcome], int],
+) -> Iterator[Outcome]:
+    """Pass the parts' outcomes through (one per part, in order); after about a second,
+    show a progress bar on stderr of the rows done over all the parts, whichever
+    process or cluster worker read them.
+
+    The bar's total is the dataset's rows where every part's metadata says how
+    many (Parquet, Arrow, NumPy), else its bytes where every part is a whole
+    file (CSV, JSON Lines), else there is no bar, only the count of rows.
+    """
+    if not enabled:
+        yield from outcomes
+        return
+    total: int | None = None
+    weigh: Callable[[Part, int], int] = lambda part, rows: rows  # noqa: E731
+    if parts and all(part.rows is not None for part in parts):
+        total = sum(part.rows or 0 for part in parts)
+    elif parts and all(part.start == 0 and part.stop is None for part in parts):
+        try:
+            sizes = {part.path: Path(part.path).stat().st_size for part in parts}
+        except OSError:
+            sizes = {}
+        if sizes:
+            total = sum(sizes.values())
+            weigh = lambda part, rows: sizes[part.path]  # noqa: E731
+    start = time.monotonic()
+    bar: Any = None
+    task: Any = None
+    done = rows = 0
+    try:
+        for part, outcome in zip(parts, outcomes, strict=False):
+            yield outcome
+            counted = rows_of(outcome)
+            rows += counted
+            done += weigh(part, counted)
+            if bar is None and time.monotonic() - start > 1.0:
+                bar, task = _start_bar(label, total)
+            if bar is not None:
+                elapsed = max(time.monotonic() - start, 1e-9)
+                bar.update(task, completed=done, rows=rows, rate=rows / elapsed)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _start_bar(label: str, total: int | None) -> tuple[Any, Any]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -261,7 +327,7 @@ def _start_bar(data: Source) -> tuple[Any, Any]:
 
     # The path is user text: shown as text (markup=False), its control characters visible.
     columns: list[Any] = [TextColumn("{task.description}", markup=False)]
-    if data.size:
+    if total:
         columns.append(BarColumn())
     columns += [
         TextColumn("{task.fields[rows]:,} rows"),
@@ -269,6 +335,6 @@ def _start_bar(data: Source) -> tuple[Any, Any]:
         TimeElapsedColumn(),
     ]
     bar = Progress(*columns, console=Console(stderr=True), transient=True)
-    task = bar.add_task(visible(data.label), total=data.size or None, rows=0, rate=0.0)
+    task = bar.add_task(visible(label), total=total or None, rows=0, rate=0.0)
     bar.start()
     return bar, task
