@@ -155,3 +155,103 @@ def test_piped_readme_examples_fit_80_columns_and_match_their_golden_files(comma
         assert max((len(line) for line in done.stdout.splitlines()), default=0) <= 80
     assert all(line == line.rstrip() for line in lines)
     assert golden.read_text(encoding="utf-8") == f"$ {command}\n{printed}"
+
+
+# -- big tables: what is not shown is not built, and laying out is not quadratic (issue 10) --
+
+
+def reference_fit(table, width: int) -> None:
+    """The layout as first written: names cut one character at a time (the reference)."""
+    from rich.cells import cell_len
+
+    from autograph import table as tables
+
+    layout = table.layout
+    for step in ["partials_below", "numbered"] if table.grad else ["numbered"]:
+        if table.width() <= width:
+            return
+        if step == "partials_below":
+            layout.partials_below = True
+        else:
+            layout.numbered = False
+    excess = table.width() - width
+    if excess <= 0:
+        return
+    operation = table.widths()[1]
+    layout.operation_width = max(tables.SHORTEST, cell_len("operation"), operation - excess)
+    cuttable = [cell_len(row.name) for row in table.rows if row.cuttable]
+    longest = max(cuttable, default=0)
+    for cut in range(longest - 1, tables.SHORTEST - 1, -1):
+        if table.width() <= width:
+            return
+        layout.name_width = cut
+        if not table.names_differ():
+            layout.name_width = cut + 1 if cut + 1 < longest else None
+            return
+
+
+LONG_NAMES = [
+    "a_rather_long_variable_name_for_a_weight * another_rather_long_name + b",
+    "first_long_name_alpha = x*2; first_long_name_beta = x*3; "
+    "first_long_name_alpha + first_long_name_beta",
+    "\n".join(f"alias_number_{i} = x" for i in range(40)) + "\nalias_number_0 * 2",
+    "same_prefix_but_then_one = w; same_prefix_but_then_two = w*w; "
+    "same_prefix_but_then_one - same_prefix_but_then_two",
+    "x",
+]
+
+
+@pytest.mark.parametrize("width", [30, 40, 52, 60, 80, 120])
+@pytest.mark.parametrize("program", LONG_NAMES)
+def test_names_are_cut_exactly_as_one_character_at_a_time_would_cut_them(
+    monkeypatch, program: str, width: int
+) -> None:
+    from autograph import table as tables
+
+    graph = autograph.parse(program)
+    result = autograph.backward(graph, dict.fromkeys(graph.variables, 1.5))
+    drawn = tables.node_table(result, width=width).plain
+    monkeypatch.setattr(tables, "_fit", reference_fit)
+    assert drawn == tables.node_table(result, width=width).plain
+
+
+def test_a_node_with_hundreds_of_aliases_is_laid_out_in_a_few_tries(monkeypatch) -> None:
+    from autograph import table as tables
+
+    program = "\n".join(f"a{i} = x" for i in range(300)) + "\na0 * 2"
+    graph = autograph.parse(program)
+    result = autograph.backward(graph, {"x": 1.0})
+    tries = 0
+    real_width = tables._Table.width
+
+    def width(self) -> int:
+        nonlocal tries
+        tries += 1
+        return real_width(self)
+
+    monkeypatch.setattr(tables._Table, "width", width)
+    drawn = tables.node_table(result, width=80).plain
+    assert tries < 40  # one character at a time: about 1,800
+    assert max(len(line) for line in drawn.splitlines()) <= 80
+    assert "x (also a0, a1" in drawn
+
+
+def test_a_capped_table_formats_no_row_it_does_not_show(monkeypatch) -> None:
+    from autograph import table as tables
+
+    graph = autograph.parse(" + ".join(f"x{i}" for i in range(600)))
+    result = autograph.backward(graph, {f"x{i}": float(i) for i in range(600)})
+    formatted: list[float] = []
+    real = tables.format_number
+
+    def counting(value: float, *args, **kwargs) -> str:
+        formatted.append(value)
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(tables, "format_number", counting)
+    drawn = tables.node_table(result, max_rows=20, width=80).plain
+    lines = drawn.splitlines()
+    assert "… 1,179 nodes not shown (--json lists every node)" in drawn
+    assert len(lines) < 60
+    # a value, an adjoint and at most two partials for each of the 20 rows shown
+    assert len(formatted) <= 20 * 4

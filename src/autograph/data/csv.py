@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from autograph import limits
 from autograph.data.source import Chunk, FloatArray, Part, Source
 from autograph.errors import InputError, shorten
 
@@ -44,9 +45,17 @@ class DataFile(Source):
 
     format = "csv"
 
-    def __init__(self, stream: IO[bytes], label: str, size: int | None = None) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        label: str,
+        size: int | None = None,
+        max_line: int | None = None,
+    ) -> None:
         super().__init__()
         self.stream, self.label, self.size = stream, label, size
+        self.max_line = limits.line_bytes(max_line)
+        """The longest line read, in bytes (``autograph.limits``); a longer one is refused."""
         self.names, self.delimiter = self._read_header()
 
     def close(self) -> None:
@@ -71,7 +80,7 @@ class DataFile(Source):
         return InputError("data", f"{place}: {message}", **details)
 
     def _read_header(self) -> tuple[tuple[str, ...], bytes]:
-        raw = self.stream.readline()
+        raw = limits.first_line(self.stream, self.label, self.max_line)
         self.bytes_read += len(raw)
         if not raw.strip():
             what = "is empty" if not raw else "has an empty first line"
@@ -89,6 +98,7 @@ class DataFile(Source):
             if not tabs:
                 self._refuse_other_delimiter(header)
         names: list[str] = []
+        seen: set[str] = set()  # a set: a header of 10^5 names is checked in linear time
         for column, field in enumerate(header.split(delimiter), 1):
             name = field.strip()
             if len(name) >= 2 and name[0] == name[-1] == '"':
@@ -101,9 +111,10 @@ class DataFile(Source):
                     1,
                     column,
                 )
-            if name in names:
+            if name in seen:
                 raise self._error(f"the column {name!r} is named twice", 1, column)
             names.append(name)
+            seen.add(name)
         return tuple(names), delimiter.encode()
 
     def _refuse_other_delimiter(self, header: str) -> None:
@@ -131,12 +142,16 @@ class DataFile(Source):
         malformed line, and when the file has a header but no rows.
         """
         self._check_columns(columns)
+        # A line wholly inside a block is no longer than the block, one begun before is checked.
+        block = min(block, self.max_line)
         rest = blank = b""  # blank: empty lines at the end of what is read so far
         while True:
             data = self.stream.read(block)
             self.bytes_read += len(data)
             if data:
-                data = rest + data
+                before, data = rest, rest + data
+                line = self.rows_read + blank.count(b"\n") + 2  # the number of before's line
+                limits.check_joined(before, data, self.max_line, self.label, line)
                 cut = data.rfind(b"\n") + 1
                 body, rest = data[:cut], data[cut:]
             else:
@@ -159,7 +174,9 @@ class DataFile(Source):
 
     def _parse(self, body: bytes) -> FloatArray:
         """A block of whole lines to a (rows, columns) array; the fast parser where it can."""
-        if len(body) >= FAST_MIN:
+        # pandas makes a column of every field of the first line: only when it has the header's.
+        first = body[: body.find(b"\n")]
+        if len(body) >= FAST_MIN and first.count(self.delimiter) == len(self.names) - 1:
             values = _parse_fast(body, len(self.names), self.delimiter)
             if values is not None:
                 return values
