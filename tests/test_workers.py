@@ -70,7 +70,7 @@ def test_a_folder_of_csv_files_is_shared_file_by_file(run, tmp_path) -> None:
     x, y = rows(3_000, seed=3)
     for k in range(3):
         part = slice(k * 1_000, (k + 1) * 1_000)
-        lines = [f"{a!r},{b!r}" for a, b in zip(x[part].tolist(), y[part].tolist(), strict=True)]
+        lines = [f"{a},{b}" for a, b in zip(x[part].tolist(), y[part].tolist(), strict=True)]
         (tmp_path / f"{k}.csv").write_text("x,y\n" + "\n".join(lines) + "\n")
     two = grad_json(run, "--data", str(tmp_path), "--workers", "2")
     value, dw, db = closed_form(x, y)
@@ -159,3 +159,56 @@ def test_a_job_travels_to_another_process_and_computes_the_same_sums(tmp_path) -
     result = batch.finish(graph, total)
     assert total.rows == 1_000 and close(result.cost, value)
     assert close(result.gradient["w"], dw) and close(result.gradient["b"], db)
+
+
+class FakeBar:
+    """rich's Progress as far as the bar over the parts uses it."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total, self.updates, self.stopped = total, [], False
+
+    def update(self, task: object, **fields: object) -> None:
+        self.updates.append(fields)
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_the_progress_bar_counts_the_rows_of_every_part_and_file(
+    tmp_path, monkeypatch, kind
+) -> None:
+    from autograph import data, workers
+
+    x, y = rows(9_000, seed=4)
+    for k in range(3):
+        piece = slice(3_000 * k, 3_000 * (k + 1))
+        if kind == "parquet":
+            table = pa.table({"x": x[piece], "y": y[piece]})
+            pq.write_table(table, tmp_path / f"{k}.parquet", row_group_size=1_000)
+        else:
+            lines = [f"{a},{b}" for a, b in zip(x[piece].tolist(), y[piece].tolist(), strict=True)]
+            (tmp_path / f"{k}.csv").write_text("x,y\n" + "\n".join(lines) + "\n")
+    bars: list[FakeBar] = []
+
+    def start_bar(label: str, total: int | None) -> tuple[FakeBar, None]:
+        bars.append(FakeBar(total))
+        return bars[-1], None
+
+    clock = iter(range(0, 1000, 2))
+    monkeypatch.setattr(data.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(data, "_start_bar", start_bar)
+    with data.open_data(str(tmp_path)) as source:
+        parts = source.parts()
+    job = Job(autograph.graph.parse(LINEAR), AT, ("w", "b"), ("x", "y"))
+    done = [run_part(job, part) for part in parts]
+    shown = list(data.with_part_progress(done, parts, "runs", True, workers.rows_of))
+    assert shown == done
+    (bar,) = bars
+    last = bar.updates[-1]
+    assert last["rows"] == 9_000 and bar.stopped
+    if kind == "parquet":
+        assert len(parts) == 9 and bar.total == last["completed"] == 9_000
+    else:
+        size = sum(p.stat().st_size for p in tmp_path.glob("*.csv"))
+        assert len(parts) == 3 and bar.total == last["completed"] == size

@@ -207,6 +207,15 @@ def outcomes(job: Job, parts: Sequence[Part], workers: int) -> Iterator[Outcome]
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def rows_of(outcome: Outcome) -> int:
+    """The rows a part's outcome covers (none for a failure: it ends the pass)."""
+    if isinstance(outcome, batch.Sums):
+        return outcome.rows
+    if isinstance(outcome, Failure):
+        return 0
+    return len(outcome)
+
+
 def reduce(
     outcomes: Iterator[Outcome], wrt: tuple[str, ...], per_node: bool, graph: Graph
 ) -> batch.Sums:

@@ -15,9 +15,9 @@ import bisect
 import glob
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from autograph.data.csv import BLOCK, FAST_MIN, DataFile
 from autograph.data.source import Chunk, FloatArray, Part, Source
@@ -35,6 +35,7 @@ __all__ = [
     "Source",
     "open_data",
     "open_part",
+    "with_part_progress",
     "with_progress",
     "write_values",
 ]
@@ -248,7 +249,7 @@ def with_progress(chunks: Iterator[Chunk], data: Source, enabled: bool) -> Itera
         for chunk in chunks:
             yield chunk
             if bar is None and time.monotonic() - start > 1.0:
-                bar, task = _start_bar(data)
+                bar, task = _start_bar(data.label, data.size)
             if bar is not None:
                 elapsed = max(time.monotonic() - start, 1e-9)
                 bar.update(
@@ -262,7 +263,60 @@ def with_progress(chunks: Iterator[Chunk], data: Source, enabled: bool) -> Itera
             bar.stop()
 
 
-def _start_bar(data: Source) -> tuple[Any, Any]:
+Outcome = TypeVar("Outcome")
+
+
+def with_part_progress(
+    outcomes: Iterable[Outcome],
+    parts: Sequence[Part],
+    label: str,
+    enabled: bool,
+    rows_of: Callable[[Outcome], int],
+) -> Iterator[Outcome]:
+    """Pass the parts' outcomes through (one per part, in order); after about a second,
+    show a progress bar on stderr of the rows done over all the parts, whichever
+    process or cluster worker read them.
+
+    The bar's total is the dataset's rows where every part's metadata says how
+    many (Parquet, Arrow, NumPy), else its bytes where every part is a whole
+    file (CSV, JSON Lines), else there is no bar, only the count of rows.
+    """
+    if not enabled:
+        yield from outcomes
+        return
+    total: int | None = None
+    weigh: Callable[[Part, int], int] = lambda part, rows: rows  # noqa: E731
+    if parts and all(part.rows is not None for part in parts):
+        total = sum(part.rows or 0 for part in parts)
+    elif parts and all(part.start == 0 and part.stop is None for part in parts):
+        try:
+            sizes = {part.path: Path(part.path).stat().st_size for part in parts}
+        except OSError:
+            sizes = {}
+        if sizes:
+            total = sum(sizes.values())
+            weigh = lambda part, rows: sizes[part.path]  # noqa: E731
+    start = time.monotonic()
+    bar: Any = None
+    task: Any = None
+    done = rows = 0
+    try:
+        for part, outcome in zip(parts, outcomes, strict=False):
+            yield outcome
+            counted = rows_of(outcome)
+            rows += counted
+            done += weigh(part, counted)
+            if bar is None and time.monotonic() - start > 1.0:
+                bar, task = _start_bar(label, total)
+            if bar is not None:
+                elapsed = max(time.monotonic() - start, 1e-9)
+                bar.update(task, completed=done, rows=rows, rate=rows / elapsed)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _start_bar(label: str, total: int | None) -> tuple[Any, Any]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -270,7 +324,7 @@ def _start_bar(data: Source) -> tuple[Any, Any]:
 
     # The path is user text: shown as text (markup=False), its control characters visible.
     columns: list[Any] = [TextColumn("{task.description}", markup=False)]
-    if data.size:
+    if total:
         columns.append(BarColumn())
     columns += [
         TextColumn("{task.fields[rows]:,} rows"),
@@ -278,6 +332,6 @@ def _start_bar(data: Source) -> tuple[Any, Any]:
         TimeElapsedColumn(),
     ]
     bar = Progress(*columns, console=Console(stderr=True), transient=True)
-    task = bar.add_task(visible(data.label), total=data.size or None, rows=0, rate=0.0)
+    task = bar.add_task(visible(label), total=total or None, rows=0, rate=0.0)
     bar.start()
     return bar, task

@@ -238,8 +238,12 @@ def eval_over_data(
         rows: Any
         if count > 1 or scheduler:
             job = processes.Job(graph, at, None, tuple(used), gradient=False, per_node=False)
-            parts = stack.enter_context(closing(shared(job, source, count, scheduler, timeout)))
-            rows = processes.values(parts)
+            parts = source.parts()
+            done = stack.enter_context(closing(shared(job, parts, count, scheduler, timeout)))
+            shown = samples.with_part_progress(
+                done, parts, source.label, progress_wanted(quiet), processes.rows_of
+            )
+            rows = processes.values(shown)
         else:
             chunks = samples.with_progress(
                 source.chunks(used or None), source, progress_wanted(quiet)
@@ -284,7 +288,11 @@ def grad_over_data(
         if count > 1 or scheduler:
             wrt_names = planned.plan.wrt
             job = processes.Job(graph, at, wrt_names, tuple(used))
-            outcomes = stack.enter_context(closing(shared(job, source, count, scheduler, timeout)))
+            parts = source.parts()
+            done = stack.enter_context(closing(shared(job, parts, count, scheduler, timeout)))
+            outcomes = samples.with_part_progress(
+                done, parts, source.label, progress_wanted(quiet), processes.rows_of
+            )
             total = processes.reduce(outcomes, job.wrt or (), True, graph)
         else:
             chunks = samples.with_progress(
@@ -295,19 +303,19 @@ def grad_over_data(
 
 
 def shared(
-    job: Any, source: Any, count: int, scheduler: str | None, timeout: float | None = None
+    job: Any, parts: list[Any], count: int, scheduler: str | None, timeout: float | None = None
 ) -> Generator[Any, None, None]:
     """The parts' outcomes, in order: from a Dask cluster, or from ``count`` local processes."""
     from autograph import workers as processes
 
     if not scheduler:
-        yield from processes.outcomes(job, source.parts(), count)
+        yield from processes.outcomes(job, parts, count)
         return
     from autograph import cluster
 
     seconds = cluster.CONNECT_TIMEOUT if timeout is None else timeout
     client = cluster.connect(scheduler, seconds)
     try:
-        yield from cluster.outcomes(client, job, source.parts(), seconds)
+        yield from cluster.outcomes(client, job, parts, seconds)
     finally:
         client.close()
