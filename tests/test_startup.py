@@ -9,9 +9,19 @@ import sys
 import pytest
 
 # Heavy libraries, each used only by other commands or options: --data (NumPy, pandas),
-# --check and diff (SymPy, mpmath); Lark only computes the grammar tables once, on a cold start;
-# pydantic is used by nothing in autograph.
-UNUSED = ("pydantic", "pydantic_core", "numpy", "pandas", "sympy", "mpmath", "lark", "rich")
+# --check and diff (SymPy, mpmath), fit's plot (plotext); Lark only computes the grammar
+# tables once, on a cold start; pydantic is used by nothing in autograph.
+UNUSED = (
+    "pydantic",
+    "pydantic_core",
+    "numpy",
+    "pandas",
+    "sympy",
+    "mpmath",
+    "lark",
+    "rich",
+    "plotext",
+)
 
 
 def imported_packages(*args: str) -> set[str]:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from autograph.errors import InputError, shorten
+from autograph.limits import read_program_stream
 from autograph.quoting import PATH
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -206,22 +207,33 @@ def positive(
     return value
 
 
-def read_program(expr: str | None, file: Path | None, data_path: str | None = None) -> str:
-    """The program text from EXPR, standard input (``-``) or ``--file``."""
+def read_program(
+    expr: str | None,
+    file: Path | None,
+    data_path: str | None = None,
+    max_bytes: int | None = None,
+) -> str:
+    """The program text from EXPR, standard input (``-``) or ``--file``.
+
+    A file or standard input is read up to ``max_bytes`` (by default
+    ``autograph.limits.program_bytes()``, 64 MiB); a longer one is refused.
+    """
     if expr is not None and file is not None:
         raise InputError("usage", "give the program either as EXPR or with --file, not both")
     if expr == "-" and data_path == "-":
         raise InputError("usage", "the program and --data cannot both read standard input")
     if file is not None:
         try:
-            data = file.read_bytes()
+            with open(file, "rb") as stream:
+                data = read_program_stream(stream, str(file), max_bytes)
         except OSError as err:
             raise InputError(
                 "file", f"cannot read {shorten(str(file), PATH)!r}: {err.strerror}"
             ) from None
         return _decode(data, shorten(str(file), PATH))
     if expr == "-":
-        return _decode(sys.stdin.buffer.read(), "standard input")
+        data = read_program_stream(sys.stdin.buffer, "standard input", max_bytes)
+        return _decode(data, "standard input")
     if expr is None:
         raise InputError(
             "usage", "no program given: pass EXPR, - to read standard input, or --file PATH"

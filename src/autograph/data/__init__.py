@@ -66,7 +66,14 @@ _SIGNATURES = [
 
 
 def detect(path: str) -> str:
-    """The format of the file at ``path``: by its first bytes, else by its extension."""
+    """The format of the file at ``path``: by its first bytes, else by its extension.
+
+    A pipe (``--data <(command)``, a FIFO) or a device is told by its extension
+    only: its first bytes, once read, could not be read again.
+    """
+    by_name = "jsonl" if EXTENSIONS.get(Path(path).suffix.lower()) == "jsonl" else "csv"
+    if Path(path).exists() and not Path(path).is_file():
+        return by_name
     try:
         with open(path, "rb") as probe:
             head = probe.read(8)
@@ -75,11 +82,14 @@ def detect(path: str) -> str:
     for signature, format in _SIGNATURES:
         if head.startswith(signature):
             return format
-    return "jsonl" if EXTENSIONS.get(Path(path).suffix.lower()) == "jsonl" else "csv"
+    return by_name
 
 
-def open_file(path: str, format: str | None = None) -> Source:
-    """One file of samples, in its format (told by ``detect`` if not given)."""
+def open_file(path: str, format: str | None = None, max_line: int | None = None) -> Source:
+    """One file of samples, in its format (told by ``detect`` if not given).
+
+    ``max_line`` bounds a line of a text format (``autograph.limits.line_bytes``).
+    """
     format = format or detect(path)
     if format == "parquet":
         from autograph.data.arrow import ParquetSource
@@ -102,8 +112,8 @@ def open_file(path: str, format: str | None = None) -> Source:
         if format == "jsonl":
             from autograph.data.jsonl import JsonLinesSource
 
-            return JsonLinesSource(stream, path, size)
-        return DataFile(stream, path, size)
+            return JsonLinesSource(stream, path, size, max_line)
+        return DataFile(stream, path, size, max_line)
     except BaseException:
         stream.close()
         raise
@@ -140,17 +150,19 @@ def files_of(path: str) -> list[str]:
     return found
 
 
-def open_data(path: str | Path) -> Source:
+def open_data(path: str | Path, max_line: int | None = None) -> Source:
     """Open ``--data``: a file, a directory or a glob; ``-`` is standard input (CSV).
 
-    Raises ``InputError`` if nothing can be read.
+    A line of a text format longer than ``max_line`` bytes (by default
+    ``autograph.limits.line_bytes()``, 16 MiB) is refused. Raises ``InputError``
+    if nothing can be read.
     """
     if str(path) == "-":
-        return DataFile(sys.stdin.buffer, "standard input")
+        return DataFile(sys.stdin.buffer, "standard input", max_line=max_line)
     files = files_of(str(path))
     if len(files) == 1 and files[0] == str(path):
-        return open_file(files[0])
-    return Dataset(str(path), files)
+        return open_file(files[0], max_line=max_line)
+    return Dataset(str(path), files, max_line)
 
 
 def open_part(part: Part) -> Source:
@@ -166,12 +178,12 @@ class Dataset(Source):
     the files; a message names the file and the row within it.
     """
 
-    def __init__(self, label: str, files: list[str]) -> None:
+    def __init__(self, label: str, files: list[str], max_line: int | None = None) -> None:
         super().__init__()
-        self.label, self.files = label, files
+        self.label, self.files, self.max_line = label, files, max_line
         sizes = [Path(f).stat().st_size for f in files]
         self.size = sum(sizes)
-        self.current = open_file(files[0])
+        self.current = open_file(files[0], max_line=max_line)
         self.names, self.format = self.current.names, "dataset"
         self.starts: list[int] = []
         """The first row (0-based, across the dataset) of each file opened so far."""
@@ -191,7 +203,7 @@ class Dataset(Source):
         wanted = list(self.names) if columns is None else list(columns)
         done_bytes = 0
         for index, path in enumerate(self.files):
-            source = self.current if index == 0 else open_file(path)
+            source = self.current if index == 0 else open_file(path, max_line=self.max_line)
             self.current = source
             self.starts.append(self.rows_read)
             self.opened.append(source)
@@ -209,7 +221,7 @@ class Dataset(Source):
         """Every file's parts, in order (each file is opened to read its layout)."""
         parts: list[Part] = []
         for path in self.files:
-            with open_file(path) as source:
+            with open_file(path, max_line=self.max_line) as source:
                 parts += source.parts()
         return parts
 

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from autograph import limits
 from autograph.data.source import Chunk, FloatArray, Part, Source
 from autograph.errors import InputError, shorten
 from autograph.quoting import PATH
@@ -45,9 +46,17 @@ class DataFile(Source):
 
     format = "csv"
 
-    def __init__(self, stream: IO[bytes], label: str, size: int | None = None) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        label: str,
+        size: int | None = None,
+        max_line: int | None = None,
+    ) -> None:
         super().__init__()
         self.stream, self.label, self.size = stream, label, size
+        self.max_line = limits.line_bytes(max_line)
+        """The longest line read, in bytes (``autograph.limits``); a longer one is refused."""
         self.names, self.delimiter = self._read_header()
 
     def close(self) -> None:
@@ -74,7 +83,7 @@ class DataFile(Source):
         return InputError("data", f"{place}: {message}", **details)
 
     def _read_header(self) -> tuple[tuple[str, ...], bytes]:
-        raw = self.stream.readline()
+        raw = limits.first_line(self.stream, self.label, self.max_line)
         self.bytes_read += len(raw)
         if not raw.strip():
             what = "is empty" if not raw else "has an empty first line"
@@ -134,12 +143,16 @@ class DataFile(Source):
         malformed line, and when the file has a header but no rows.
         """
         self._check_columns(columns)
+        # A line wholly inside a block is no longer than the block, one begun before is checked.
+        block = min(block, self.max_line)
         rest = blank = b""  # blank: empty lines at the end of what is read so far
         while True:
             data = self.stream.read(block)
             self.bytes_read += len(data)
             if data:
-                data = rest + data
+                before, data = rest, rest + data
+                line = self.rows_read + blank.count(b"\n") + 2  # the number of before's line
+                limits.check_joined(before, data, self.max_line, self.label, line)
                 cut = data.rfind(b"\n") + 1
                 body, rest = data[:cut], data[cut:]
             else:

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from autograph import limits
 from autograph.data.source import Chunk, Part, Source
 from autograph.errors import InputError, shorten
 from autograph.quoting import PATH
@@ -31,11 +32,19 @@ class JsonLinesSource(Source):
 
     format = "jsonl"
 
-    def __init__(self, stream: IO[bytes], label: str, size: int | None = None) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        label: str,
+        size: int | None = None,
+        max_line: int | None = None,
+    ) -> None:
         super().__init__()
         self.stream, self.label, self.size = stream, label, size
+        self.max_line = limits.line_bytes(max_line)
+        """The longest line read, in bytes (``autograph.limits``); a longer one is refused."""
         self.pending = b""
-        first = self.stream.readline()
+        first = limits.first_line(self.stream, self.label, self.max_line)
         self.pending = first
         self.bytes_read += len(first)
         record = self._object(first.strip(), 1) if first.strip() else None
@@ -78,11 +87,13 @@ class JsonLinesSource(Source):
         """The rows, a block of lines at a time, as float64 columns (every line is checked)."""
         self._check_columns(columns)
         rest, line = self.pending, 1
+        block = min(BLOCK, self.max_line)  # a line begun in an earlier block is checked
         while True:
-            data = self.stream.read(BLOCK)
+            data = self.stream.read(block)
             self.bytes_read += len(data)
             if data:
-                data = rest + data
+                before, data = rest, rest + data
+                limits.check_joined(before, data, self.max_line, self.label, line)
                 cut = data.rfind(b"\n") + 1
                 body, rest = data[:cut], data[cut:]
             else:

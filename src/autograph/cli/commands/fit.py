@@ -173,12 +173,15 @@ def fit_command(
 def print_fit(
     result: Fit, cost_name: str, every: int | None, console: Console, reduce: str = "mean"
 ) -> None:
-    """The rule, a table every ``every`` steps, and the result, for a person."""
+    """The rule, a table every ``every`` steps, the cost's plot, and the result, for a person.
+
+    The plot is drawn at the console's width: a terminal's, or 80 columns (COLUMNS) for a pipe.
+    """
     from rich.table import Table
 
     from autograph.fitting.optimizers import rule
     from autograph.numbers import format_number as n
-    from autograph.quoting import markup
+    from autograph.quoting import markup, visible
     from autograph.table import print_labelled
 
     words, symbols = rule(result.optimizer)
@@ -212,6 +215,14 @@ def print_fit(
         )
     console.print(table)
     console.print()
+    if count > 1:
+        from rich.text import Text
+
+        from autograph.fitting.plots import terminal_plot
+
+        plot = terminal_plot(history.cost, visible(cost_name), console.width)
+        console.print(Text(plot), soft_wrap=True)
+        console.print()
     plural = "s" if result.steps != 1 else ""
     verdict = "converged" if result.converged else "not converged"
     print_labelled(
