@@ -121,9 +121,11 @@ def graph_command(
     if output is None:
         sys.stdout.write(picture if isinstance(picture, str) else picture.decode("utf-8"))
         return
+    from autograph.atomic import write_atomically
+
     data = picture.encode("utf-8") if isinstance(picture, str) else picture
     try:
-        output.write_bytes(data)
+        write_atomically(output, data)  # all of it, or the old file left as it was
     except OSError as err:
         raise InputError(
             "file", f"cannot write {shorten(str(output), PATH)!r}: {err.strerror}"
