@@ -88,7 +88,8 @@ class Source:
         """The columns asked for (all by default), each of which the file must have."""
         if columns is None:
             return list(self.names)
-        missing = [name for name in columns if name not in self.names]
+        known = set(self.names)
+        missing = [name for name in columns if name not in known]
         if missing:
             have = listing(self.names) or "none"
             wanted = ", ".join(repr(shorten(name)) for name in missing[:5])

@@ -247,6 +247,14 @@ class _Loop:
         if self.on_step is not None:
             self.on_step(step, cost, norm)
 
+    def _complete_records(self, keep: int | None = None) -> None:
+        """Drop a record that an interrupt cut short (and every one from ``keep`` on)."""
+        history = self.history
+        whole = min(len(history.cost), len(history.gradient_norm), len(history.parameters))
+        whole = whole if keep is None else min(whole, keep)
+        for column in (history.cost, history.gradient_norm, history.parameters):
+            del column[whole:]
+
     def _moved(self, values: Any, gradient: Any, step: int) -> Any:
         import numpy as np
 
@@ -259,8 +267,10 @@ class _Loop:
 
     def full_batch(self, values: Any, steps: int, tol: float, cost_tol: float) -> Fit:
         """Steps over the whole cost until one of the three stops."""
+        import numpy as np
+
         step, reason = 0, "steps"
-        last = (values, math.nan, None)
+        last: tuple[Any, float, Any] = (values, math.nan, None)
         try:
             cost, gradient, norm = self._evaluate(values, 0)
             last = (values, cost, gradient)
@@ -283,24 +293,32 @@ class _Loop:
                 last = (values, cost, gradient)
                 self._record(step, cost, norm, values)
         except KeyboardInterrupt:
+            self._complete_records()
             if not self.history.cost:
                 raise  # nothing reached yet to report
             reason = "interrupted"
             step = len(self.history.cost) - 1
-        return self._result(*last, step, reason)
+            # The last point recorded whole; its gradient, if it was the last one computed.
+            reached = self.history.parameters[-1]
+            known = last[2] if tuple(last[0].tolist()) == reached else None
+            last = (np.array(reached, dtype=np.float64), self.history.cost[-1], known)
+        return self._result(last[0], last[1], last[2], step, reason)
 
     def mini_batch(self, values: Any, steps: int, batches: Any, size: int) -> Fit:
         """``steps`` steps, each over the next mini-batch; then the cost over all the data."""
-        reason, step = "steps", 0
+        reason, step, taken = "steps", 0, 0
         try:
             for step in range(1, steps + 1):
                 rows = next(batches)
                 cost, gradient, norm = self._evaluate(values, step - 1, rows)
                 self._record(step - 1, cost, norm, values)
-                values = self._moved(values, gradient, step)
+                # One assignment: an interrupt cannot fall between the point and its count.
+                values, taken = self._moved(values, gradient, step), step
         except KeyboardInterrupt:
-            reason = "interrupted"
-            step = len(self.history.cost)
+            # ``values`` is the point ``taken`` steps reached: its cost over all the data
+            # is recorded as step ``taken``, after the mini-batch costs of the steps before.
+            reason, step = "interrupted", taken
+            self._complete_records(taken)
         cost, gradient, norm = self._evaluate(values, step)
         self._record(step, cost, norm, values)
         return self._result(values, cost, gradient, step, reason, size)

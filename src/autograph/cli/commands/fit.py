@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -124,6 +127,7 @@ def fit_command(
     --at variables). It stops after --steps, when the gradient's norm is at most
     --tol, or when the cost stops changing, and says which. Exit 1 if it diverges.
     """
+    from autograph.cli.output import progress_wanted
     from autograph.fitting import fit
     from autograph.graph import parse
 
@@ -138,21 +142,23 @@ def fit_command(
         raise InputError("usage", "--lr goes with gd, momentum and adam: lbfgs finds its own steps")
     use_digits(digits)
     graph = parse(read_program(expr, file, data))
-    result = fit(
-        graph,
-        parse_at(at),
-        parse_names(wrt, "--wrt"),
-        data=data,
-        optimizer=optimizer,
-        lr=lr,
-        momentum=momentum,
-        steps=steps,
-        tol=tol,
-        batch_size=batch_size,
-        seed=seed or 0,
-        reduce=reduce or "mean",
-        ignore_extra=ignore_extra_columns,
-    )
+    with step_bar(steps, progress_wanted(quiet)) as on_step:
+        result = fit(
+            graph,
+            parse_at(at),
+            parse_names(wrt, "--wrt"),
+            data=data,
+            optimizer=optimizer,
+            lr=lr,
+            momentum=momentum,
+            steps=steps,
+            tol=tol,
+            batch_size=batch_size,
+            seed=seed or 0,
+            reduce=reduce or "mean",
+            ignore_extra=ignore_extra_columns,
+            on_step=on_step,
+        )
     if json:
         from autograph.report import dumps
 
@@ -168,6 +174,48 @@ def fit_command(
     if result.reason == "interrupted":
         sys.stdout.flush()
         raise typer.Exit(130)
+
+
+@contextmanager
+def step_bar(
+    steps: int, wanted: bool, console: Console | None = None
+) -> Iterator[Callable[[int, float, float], None] | None]:
+    """A progress bar of the steps on stderr while the block runs, if ``wanted``.
+
+    Yields the ``on_step`` callback that moves it (None when not wanted). The bar is
+    redrawn at most 20 times a second, and is gone when the block ends.
+    """
+    if not wanted:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from autograph.numbers import format_number
+
+    bar = Progress(
+        TextColumn("fitting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("steps  cost {task.fields[cost]}", markup=False),
+        TimeElapsedColumn(),
+        console=console or Console(stderr=True),
+        transient=True,
+        # Nothing prints while it runs; swapping sys.stdout would hide a closed pipe from main.
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    task = bar.add_task("fit", total=max(steps, 1), cost="")
+    shown = [0.0]
+
+    def on_step(step: int, cost: float, norm: float) -> None:
+        now = time.monotonic()
+        if now - shown[0] >= 0.05:
+            shown[0] = now
+            bar.update(task, completed=step, cost=format_number(cost))
+
+    with bar:
+        yield on_step
 
 
 def print_fit(
@@ -236,4 +284,4 @@ def print_fit(
     print_labelled(console, "cost", f"{cost_name} = {n(result.cost)}", indent=12)
 
 
-__all__ = ["fit_command", "print_fit"]
+__all__ = ["fit_command", "print_fit", "step_bar"]
