@@ -39,7 +39,13 @@ def test_one_parameter_forward_pass_is_one_line_per_statement(run) -> None:
     out = run("explain", ONE_PARAMETER, "--at", "x=-3")
     assert out.code == 0, out.stderr
     shown = lines(out.stdout)
-    for line in ("x = -3", "h = x + 5 = 2", "g = h^3 + 1 = 9", "f = g^2 = 81"):
+    expected = (
+        "x = -3",
+        "h = x + 5 = -3 + 5 = 2",
+        "g = h^3 + 1 = 2^3 + 1 = 9",
+        "f = g^2 = 9^2 = 81",
+    )
+    for line in expected:
         assert line in shown
 
 
@@ -62,7 +68,13 @@ def test_linear_regression_reverse_pass_reaches_39_and_minus_13(run) -> None:
     out = run("explain", LINEAR_REGRESSION, *REGRESSION_AT)
     assert out.code == 0, out.stderr
     shown = lines(out.stdout)
-    for line in ("c = w * x = -9", "f = c + b = -8", "d = f - y = -13", "J = 0.5 * d^2 = 84.5"):
+    forward = (
+        "c = w * x = 3 * -3 = -9",  # the note: c = wx = 3 x -3 = -9
+        "f = c + b = -9 + 1 = -8",
+        "d = f - y = -8 - 5 = -13",
+        "J = 0.5 * d^2 = 0.5 * (-13)^2 = 84.5",
+    )
+    for line in forward:
         assert line in shown
     expected = [
         "dJ/dd = d = -13",
@@ -93,7 +105,7 @@ def test_markdown_writes_each_step_as_display_math_with_partials() -> None:
         r"$$\frac{\partial f}{\partial h} = \frac{\partial f}{\partial g} \cdot "
         r"\frac{\partial g}{\partial h} = 18 \cdot 3 h^{2} = 18 \cdot 3 \cdot 4 = 216$$"
     ) in text.splitlines()
-    assert "$$g = h^{3} + 1 = 9$$" in text.splitlines()
+    assert "$$g = h^{3} + 1 = 2^{3} + 1 = 9$$" in text.splitlines()
 
 
 def test_markdown_brackets_a_negative_number_after_a_times_sign() -> None:
@@ -108,7 +120,7 @@ def test_markdown_brackets_a_negative_number_after_a_times_sign() -> None:
 def test_a_single_formula_is_explained_node_by_node_with_generated_names() -> None:
     result = explain(autograph.parse("((x+5)^3+1)^2"), {"x": -3})
     text = [line for line, _ in to_lines(result)]
-    assert "  t1 = x + 5 = 2" in text
+    assert "  t1 = x + 5 = -3 + 5 = 2" in text
     assert "  dt4/dt1 = dt4/dt2 * dt2/dt1 = 18 * 3 * t1^2 = 18 * 3 * 4 = 216" in text
     assert result.gradient == {"x": 216}
 
@@ -130,7 +142,7 @@ def test_a_node_with_several_users_sums_its_paths_term_by_term() -> None:
 def test_a_node_used_twice_in_one_statement_gets_one_local_derivative() -> None:
     result = explain(autograph.parse("y = (x + 1) * (x + 1)"), {"x": 2})
     text = [line for line, _ in to_lines(result)]
-    assert "  t1 = x + 1 = 3" in text  # used twice, so it is a step of its own
+    assert "  t1 = x + 1 = 2 + 1 = 3" in text  # used twice, so it is a step of its own
     assert "  dy/dt1 = 2 * t1 = 2 * 3 = 6" in text
 
 
@@ -147,7 +159,7 @@ def test_a_reassigned_name_is_primed_the_second_time() -> None:
     forward = [line for line in result.forward if isinstance(line, Definition)]
     assert [line.name for line in forward] == ["x", "a", "a'"]
     text = [line for line, _ in to_lines(result)]
-    assert "  a' = a + 1 = 3" in text
+    assert "  a' = a + 1 = 2 + 1 = 3" in text
 
 
 def test_a_program_without_variables_says_there_is_nothing_to_differentiate(run) -> None:
@@ -323,3 +335,141 @@ def test_random_programs_explain_steps_that_multiply_out_to_the_adjoints() -> No
             assert total == pytest.approx(step.adjoint, rel=1e-9, abs=1e-12), (program, step)
 
     check()
+
+
+# -- Issue 11: the direct term, signs, the numbers put in, kinks ----------------------------
+# Hand-worked: b = a^2, c = b - 3a at a = 2 gives b = 4, c = -2, dc/da = 2a - 3 = 1;
+# J = (a^2 - 3a)^2 + a at a = 0.5 gives dJ/da = 2(a^2 - 3a)(2a - 3) + 1 = 2(-1.25)(-2) + 1 = 6.
+DIRECT = "b = a^2; c = b - 3*a"
+SIGNS = "b = a^2; c = b - 3*a; J = c^2 + a"
+
+
+def test_the_direct_term_of_a_sum_is_labelled_as_the_outputs_own_partial() -> None:
+    text = "\n".join(line for line, _ in to_lines(explain(autograph.parse(DIRECT), {"a": 2})))
+    assert "  b = a^2 = 2^2 = 4" in text.splitlines()
+    assert "  c = b - 3 * a = 4 - 3 * 2 = -2" in text.splitlines()
+    expected = "  dc/da = dc/db * db/da + ∂c/∂a (direct) = 1 * 2a - 3 = 1 * 2 * 2 - 3 = 1"
+    assert expected in text.splitlines()
+
+
+def test_the_direct_term_is_labelled_in_latex_too() -> None:
+    text = to_markdown(explain(autograph.parse(DIRECT), {"a": 2}))
+    assert (
+        r"+ \frac{\partial c}{\partial a}\,\text{(direct)} = 1 \cdot 2 a - 3 "
+        r"= 1 \cdot 2 \cdot 2 - 3 = 1$$"
+    ) in text
+
+
+def test_a_single_term_from_the_output_needs_no_label() -> None:
+    text = "\n".join(
+        line for line, _ in to_lines(explain(autograph.parse(ONE_PARAMETER), {"x": -3}))
+    )
+    assert "(direct)" not in text
+
+
+def test_a_negative_term_is_subtracted_never_added() -> None:
+    text = "\n".join(line for line, _ in to_lines(explain(autograph.parse(SIGNS), {"a": 0.5})))
+    expected = (
+        "  dJ/da = dJ/db * db/da + dJ/dc * dc/da + ∂J/∂a (direct) = -2.5 * 2a - 2.5 * -3 + 1 "
+        "= -2.5 * 2 * 0.5 - 2.5 * -3 + 1 = 6"
+    )
+    assert expected in text.splitlines()
+    assert "  J = c^2 + a = (-1.25)^2 + 0.5 = 2.0625" in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("program", "at"),
+    [
+        (SIGNS, {"a": 0.5}),
+        ("u = sin(x)*y; v = exp(u)/x", {"x": 1, "y": 2}),
+        ("a = x/y; b = a - y; c = -b * 3 - a", {"x": 1, "y": 2}),
+        ("p = x + y; q = x - y; r = -p", {"x": 1, "y": -5}),
+    ],
+)
+def test_no_line_of_any_format_adds_a_negative_number(program: str, at: dict[str, float]) -> None:
+    told = explain(autograph.parse(program), at)
+    text = "\n".join(line for line, _ in to_lines(told)) + to_markdown(told)
+    assert "+ -" not in text and "- -" not in text
+    assert "+ (-" not in text and "- (-" not in text
+
+
+def test_a_number_put_in_after_a_minus_sign_turns_the_sign() -> None:
+    text = "\n".join(
+        line for line, _ in to_lines(explain(autograph.parse("f = x - y"), {"x": 2, "y": -5}))
+    )
+    assert "  f = x - y = 2 + 5 = 7" in text.splitlines()
+
+
+def test_a_relu_at_zero_is_flagged_with_the_op_tables_convention() -> None:
+    told = explain(autograph.parse("b = a^2; c = relu(b - 4) - 3*a"), {"a": 2})
+    shown = [line for line, _ in to_lines(told)]
+    start = shown.index("  dc/db = [b - 4 > 0] = 0")
+    assert shown[start + 1 : start + 3] == [
+        "    at a kink: relu is not differentiable at 0; autograph uses 0 there, as",
+        "      PyTorch does",
+    ]
+    assert BY_NAME["relu"].kink in " ".join(line.strip() for line in shown)
+    assert "  dc/da = dc/db * db/da + ∂c/∂a (direct) = 0 * 2a - 3 = 0 * 2 * 2 - 3 = -3" in shown
+    assert f"*At a kink:* {BY_NAME['relu'].kink}." in to_markdown(told).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("program", "at", "op"),
+    [
+        ("f = abs(x) * 2", {"x": 0}, "abs"),
+        ("m = max(a, b); f = m*2", {"a": 1, "b": 1}, "max"),
+        ("f = min(a, b) + a", {"a": -2, "b": -2}, "min"),
+    ],
+)
+def test_abs_at_zero_and_a_tie_in_max_or_min_are_flagged(
+    program: str, at: dict[str, float], op: str
+) -> None:
+    told = explain(autograph.parse(program), at)
+    assert all(
+        step.kinks == (BY_NAME[op].kink,)
+        for step in told.reverse
+        if isinstance(step, ChainStep) and step.name in at
+    )
+    assert all(len(line) <= 80 for line, _ in to_lines(told) if "at a kink" in line)
+
+
+@pytest.mark.parametrize(
+    ("program", "at"),
+    [
+        ("b = a^2; c = relu(b - 4) - 3*a", {"a": 3}),
+        ("f = abs(x) * 2", {"x": -0.5}),
+        ("m = max(a, b); f = m*2", {"a": 1, "b": 2}),
+    ],
+)
+def test_a_kinked_op_away_from_its_kink_is_not_flagged(program: str, at: dict[str, float]) -> None:
+    told = explain(autograph.parse(program), at)
+    assert not any("kink" in line for line, _ in to_lines(told))
+    assert "kink" not in to_markdown(told)
+
+
+def test_forward_mode_flags_a_kink_on_the_way_too() -> None:
+    told = explain(
+        autograph.parse("y = relu(x); z = y*w"), {"x": 0, "w": 2}, mode="forward", tangent={"x": 1}
+    )
+    shown = [line for line, _ in to_lines(told)]
+    assert "    at a kink: relu is not differentiable at 0; autograph uses 0 there, as" in shown
+
+
+def test_an_output_that_depends_on_no_variable_says_so() -> None:
+    told = explain(autograph.parse("y = x; k = 2; k"), {"x": 1})
+    shown = [line for line, _ in to_lines(told)]
+    assert "Reverse pass: k does not depend on x, so dk/dx = 0" in shown
+    assert "itself" not in to_markdown(told)
+
+
+def test_an_output_that_is_a_variable_is_still_said_to_be_that_variable() -> None:
+    shown = [line for line, _ in to_lines(explain(autograph.parse("x"), {"x": 1}))]
+    assert "Reverse pass: the output is the variable x itself, so dx/dx = 1" in shown
+
+
+def test_the_kink_and_direct_term_example_matches_its_golden_files() -> None:
+    # Hand-worked: b = 4, c = relu(0) - 6 = -6; dc/db = 0 by relu's convention at 0;
+    # dc/da = 0 * 2a - 3 = -3.
+    told = explain(autograph.parse("b = a^2; c = relu(b - 4) - 3*a"), {"a": 2})
+    check_golden("explain-kink-direct.txt", "\n".join(line for line, _ in to_lines(told)) + "\n")
+    check_golden("explain-kink-direct.md", to_markdown(told))

@@ -33,7 +33,7 @@ def test_a_named_number_keeps_its_name_in_the_table(run: Any) -> None:
 def test_a_named_number_keeps_its_name_in_explain_and_the_dot_picture() -> None:
     graph = autograph.parse("k = 2; y = k*x")
     text = [line for line, _ in to_lines(explain(graph, {"x": 3}))]
-    assert "  k = 2" in text and "  y = k * x = 6" in text
+    assert "  k = 2" in text and "  y = k * x = 2 * 3 = 6" in text
     dot = draw(graph, {"x": 3}, format="dot")
     assert isinstance(dot, str)
     assert '<font color="#555555">k</font>' in dot and "<b>y</b><br/>k * x" in dot

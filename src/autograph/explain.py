@@ -50,6 +50,8 @@ LINE_LIMIT = 400
 """Lines shown per pass by default; the middle of a longer pass is left out, and said so."""
 TERM_LIMIT = 8
 """Terms of the chain rule written out per line; a node with more users says how many more."""
+KINK_WIDTH = 76
+"""Columns of a kink's note, indented under its step: 80 in all, as piped output is drawn."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class ChainStep:
     """The evaluator's adjoint of the node, the number the line ends on."""
     more: int = 0
     """Terms left out of the sum (beyond ``TERM_LIMIT``); the adjoint includes them."""
+    kinks: tuple[str, ...] = ()
+    """The op table's convention for each kinked op on the way that sits at its kink."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class TangentStep:
     tangent: float
     """``tangents.jvp``'s tangent of the node, the number the line ends on."""
     more: int = 0
+    kinks: tuple[str, ...] = ()
+    """As for ``ChainStep``: the conventions used at a kink on the way."""
 
 
 @dataclass(frozen=True)
@@ -243,7 +249,8 @@ class _Explainer:
             TangentTerm(self.names[leaf], self._local_derivative(node, leaf), tangents[leaf] or 0.0)
             for leaf in moving[:TERM_LIMIT]
         )
-        return TangentStep(self.names[node], terms, tangent, len(moving) - len(terms))
+        kinks = self._kinks((node, leaf) for leaf in moving[:TERM_LIMIT])
+        return TangentStep(self.names[node], terms, tangent, len(moving) - len(terms), kinks)
 
     @cached_property
     def moves(self) -> bytearray:
@@ -308,7 +315,30 @@ class _Explainer:
             is_output = user == self.graph.output
             paths.append(Path(self.names[user], is_output, adjoints[user] or 0.0, local))
         more = len(users) - len(paths)
-        return ChainStep(self.names[node], tuple(paths), adjoints[node] or 0.0, more)
+        kinks = self._kinks((user, node) for user in users[:TERM_LIMIT])
+        return ChainStep(self.names[node], tuple(paths), adjoints[node] or 0.0, more, kinks)
+
+    def _kinks(self, ways: Iterable[tuple[int, int]]) -> tuple[str, ...]:
+        """The kink conventions used on the ways (user, node): ops at their kink between them.
+
+        An op of the user's statement that depends on the node and whose inputs
+        sit exactly at its kink (relu and abs at 0, max and min at a tie) used
+        the op table's convention for its derivative there.
+        """
+        from autograph.referee.kinks import SWITCHES, side
+
+        graph, values = self.graph, self.result.values
+        found: dict[str, None] = {}
+        for user, node in ways:
+            reached = {node}
+            for inner in [*self.regions[user], user]:
+                if not any(arg in reached for arg in graph.inputs[inner]):
+                    continue
+                reached.add(inner)
+                op = graph.ops[inner]
+                if op.kink and op.name in SWITCHES and side(graph, inner, values) == 0:
+                    found[op.kink] = None
+        return tuple(found)
 
     def _local_derivative(self, user: int, node: int) -> Expr:
         """d(user)/d(node) through the user's statement: forward mode over its few nodes."""
@@ -401,17 +431,26 @@ def _window(items: list[int], limit: int) -> list[int | Gap]:
 
 
 def definition_text(line: Definition, style: str = "plain") -> str:
-    """``h = x + 5 = 2``, or ``x = -3`` for a variable."""
+    """``c = w * x = 3 * -3 = -9``: the formula, the numbers put in, the value; ``x = -3``."""
     name = _name(line.name, style)
     value = number_text(line.value)
     if line.formula is None:
         return f"{name} = {value}"
-    formula = show(line.formula, style)
-    return f"{name} = {formula}" if formula == value else f"{name} = {formula} = {value}"
+    parts = [name, show(line.formula, style), formulas.typed_numbers(line.formula, style), value]
+    return " = ".join(_distinct(parts))
+
+
+def _distinct(parts: list[str]) -> list[str]:
+    """The parts of an equation, each said once: ``y = x = 3``, not ``y = x = 3 = 3``."""
+    return [part for index, part in enumerate(parts) if index == 0 or part != parts[index - 1]]
 
 
 def chain_text(step: ChainStep, output: str, style: str = "plain") -> str:
-    """``df/dh = df/dg * dg/dh = 18 * 3h^2 = 18 * 3 * 4 = 216``: symbols, formulas, numbers."""
+    """``df/dh = df/dg * dg/dh = 18 * 3h^2 = 18 * 3 * 4 = 216``: symbols, formulas, numbers.
+
+    Of a sum, the term through the output's own formula is labelled
+    ``∂c/∂a (direct)``; a negative term is subtracted, ``- 0.24``, never ``+ -0.24``.
+    """
     latex = style == "latex"
     compact = "latex" if latex else "compact"
     times = formulas.times(style)
@@ -423,7 +462,8 @@ def chain_text(step: ChainStep, output: str, style: str = "plain") -> str:
         except (ArithmeticError, ValueError):
             local_numbers = local_formula
         if path.is_output:
-            symbolic.append(local_formula)
+            several = len(step.paths) > 1 or step.more
+            symbolic.append(_direct(output, step.name, style) if several else local_formula)
             with_formulas.append(local_formula)
             with_numbers.append(local_numbers)
         else:
@@ -440,12 +480,18 @@ def chain_text(step: ChainStep, output: str, style: str = "plain") -> str:
     parts = [
         _derivative(output, step.name, style),
         " + ".join(symbolic),
-        " + ".join(with_formulas),
-        " + ".join(with_numbers),
+        _signed_sum(with_formulas),
+        _signed_sum(with_numbers),
         number_text(step.adjoint),
     ]
-    kept = [part for index, part in enumerate(parts) if index == 0 or part != parts[index - 1]]
-    return " = ".join(kept)
+    return " = ".join(_distinct(parts))
+
+
+def _direct(top: str, bottom: str, style: str) -> str:
+    """The output's own partial in a sum: ``∂c/∂a (direct)``."""
+    if style == "latex":
+        return rf"{_derivative(top, bottom, style)}\,\text{{(direct)}}"
+    return f"∂{top}/∂{bottom} (direct)"
 
 
 def tangent_text(step: TangentStep, style: str = "plain") -> str:
@@ -481,12 +527,13 @@ def tangent_text(step: TangentStep, style: str = "plain") -> str:
         _signed_sum(with_numbers),
         number_text(step.tangent),
     ]
-    kept = [part for index, part in enumerate(parts) if index == 0 or part != parts[index - 1]]
-    return " = ".join(kept)
+    return " = ".join(_distinct(parts))
 
 
 def _signed_sum(terms: list[str]) -> str:
     """Terms joined by + or -: ``1 * 5.5 - 1 * 0``, never ``+ -1 * 0``."""
+    if not terms:
+        return ""
     out = terms[0]
     for term in terms[1:]:
         out += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
@@ -522,6 +569,16 @@ def summary_text(explanation: Explanation, style: str = "plain") -> str:
     return f"So {said}{along}" + (f" at {point}." if point else ".")
 
 
+def kink_texts(step: ChainStep | TangentStep, width: int = KINK_WIDTH) -> list[str]:
+    """``at a kink: relu is not differentiable at 0; ...``, wrapped to ``width`` columns."""
+    import textwrap
+
+    lines: list[str] = []
+    for convention in step.kinks:
+        lines += textwrap.wrap(f"at a kink: {convention}", width, subsequent_indent="  ")
+    return lines
+
+
 def gap_text(gap: Gap) -> str:
     """What a long pass leaves out."""
     plural = "s" if gap.count != 1 else ""
@@ -535,6 +592,20 @@ _TANGENTS = "Forward mode, left to right: each node's tangent along {direction}"
 _NOTHING_BETWEEN = (
     "Reverse pass: the output is the variable {output} itself, so d{output}/d{output} = 1"
 )
+_INDEPENDENT = "Reverse pass: {output} does not depend on {names}, so {derivatives} = 0"
+
+
+def _nothing_text(explanation: Explanation, style: str = "plain") -> str:
+    """Why the reverse pass has no step: no variable, the output a variable, or a constant."""
+    out, gradient = explanation.output, explanation.gradient
+    if not gradient:
+        return _NO_GRADIENT
+    if out in gradient:
+        return _NOTHING_BETWEEN.format(output=out)
+    names = list(gradient)
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    derivatives = " = ".join(_derivative(out, name, style) for name in names)
+    return _INDEPENDENT.format(output=out, names=said, derivatives=derivatives)
 
 
 def to_lines(explanation: Explanation) -> list[tuple[str, bool]]:
@@ -551,14 +622,17 @@ def to_lines(explanation: Explanation) -> list[tuple[str, bool]]:
         for tangent in explanation.tangents:
             text = gap_text(tangent) if isinstance(tangent, Gap) else tangent_text(tangent)
             lines.append(("  " + text, False))
+            if not isinstance(tangent, Gap):
+                lines.extend(("    " + kink, False) for kink in kink_texts(tangent))
     elif explanation.reverse:
         lines.append((_REVERSE.format(output=out), True))
         for step in explanation.reverse:
             text = gap_text(step) if isinstance(step, Gap) else chain_text(step, out)
             lines.append(("  " + text, False))
+            if not isinstance(step, Gap):
+                lines.extend(("    " + kink, False) for kink in kink_texts(step))
     else:
-        nothing = _NOTHING_BETWEEN.format(output=out) if explanation.gradient else _NO_GRADIENT
-        lines.append((nothing, True))
+        lines.append((_nothing_text(explanation), True))
     lines.append(("", False))
     lines.append((summary_text(explanation), False))
     return lines
@@ -578,23 +652,24 @@ def to_markdown(explanation: Explanation) -> str:
             _TANGENTS.format(direction=direction).replace("Forward mode", "**Forward mode**") + "."
         )
         for tangent in explanation.tangents:
-            blocks.append(
-                _gap_md(tangent)
-                if isinstance(tangent, Gap)
-                else f"$${tangent_text(tangent, 'latex')}$$"
-            )
+            if isinstance(tangent, Gap):
+                blocks.append(_gap_md(tangent))
+            else:
+                blocks.append(f"$${tangent_text(tangent, 'latex')}$$")
+                blocks.extend(_kinks_md(tangent))
     elif explanation.reverse:
         blocks.append(
             f"**Reverse pass**, right to left: the derivative of ${_name(out, 'latex')}$ with "
             "respect to each node, by the chain rule."
         )
         for step in explanation.reverse:
-            text = (
-                _gap_md(step) if isinstance(step, Gap) else f"$${chain_text(step, out, 'latex')}$$"
-            )
-            blocks.append(text)
+            if isinstance(step, Gap):
+                blocks.append(_gap_md(step))
+            else:
+                blocks.append(f"$${chain_text(step, out, 'latex')}$$")
+                blocks.extend(_kinks_md(step))
     else:
-        nothing = _NOTHING_BETWEEN.format(output=out) if explanation.gradient else _NO_GRADIENT
+        nothing = _nothing_text(explanation)
         blocks.append(nothing.replace("Reverse pass", "**Reverse pass**") + ".")
     blocks.append(summary_text(explanation, "latex"))
     return "\n\n".join(blocks) + "\n"
@@ -602,6 +677,10 @@ def to_markdown(explanation: Explanation) -> str:
 
 def _gap_md(gap: Gap) -> str:
     return f"*{gap_text(gap)}*"
+
+
+def _kinks_md(step: ChainStep | TangentStep) -> list[str]:
+    return [f"*At a kink:* {convention}." for convention in step.kinks]
 
 
 def _name(name: str, style: str) -> str:

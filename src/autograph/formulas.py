@@ -374,10 +374,33 @@ def show(expr: Expr, style: str = "plain") -> str:
     return _Printer(style).show(expr)
 
 
+def typed_numbers(expr: Expr, style: str = "plain") -> str:
+    r"""An as-typed tree with every name's value put in: ``w * x`` to ``3 * -3``.
+
+    A negative number after ``+`` or ``-`` turns the sign (``-9 - 5``, never
+    ``-9 + -5``), after a unary minus it is bracketed, ``-(-3)``, and in LaTeX
+    after ``\cdot`` too, ``3 \cdot (-3)``, as ``numbers`` writes factors.
+    """
+    return _Printer(style, put_in=True).show(_put_in(expr))
+
+
+def _put_in(expr: Expr) -> Expr:
+    if expr.head == "sym":
+        return number(expr.value)
+    if not expr.args:
+        return expr
+    return Expr(expr.head, tuple(_put_in(arg) for arg in expr.args))
+
+
+def _is_negative(expr: Expr) -> bool:
+    return expr.head == "num" and expr.value < 0
+
+
 class _Printer:
-    def __init__(self, style: str) -> None:
+    def __init__(self, style: str, put_in: bool = False) -> None:
         self.style = style
         self.latex = style == "latex"
+        self.put_in = put_in  # numbers put in for the names: signs turned, never doubled
 
     def show(self, expr: Expr) -> str:
         head, args = expr.head, expr.args
@@ -392,7 +415,8 @@ class _Printer:
         if head in ("pow", "^"):
             return self._power(*args)
         if head == "neg":
-            return "-" + self._wrap(args[0], precedence(args[0]) < UNARY)
+            inner = precedence(args[0]) < UNARY or (self.put_in and _is_negative(args[0]))
+            return "-" + self._wrap(args[0], inner)
         if head in _OPERATORS:
             return self._binary(expr)
         return self._call(head, args)
@@ -410,11 +434,14 @@ class _Printer:
         if self.latex and expr.head == "/":
             return rf"\frac{{{self.show(left)}}}{{{self.show(right)}}}"
         symbol = times(self.style) if expr.head == "*" else f" {expr.head} "
-        return (
-            self._wrap(left, precedence(left) < mine)
-            + symbol
-            + self._wrap(right, precedence(right) <= mine)
-        )
+        bracket = precedence(right) <= mine
+        if self.put_in and _is_negative(right):
+            if expr.head in ("+", "-"):  # 2 - 5, not 2 + -5; 2 + 5, not 2 - -5
+                symbol = " - " if expr.head == "+" else " + "
+                right = number(-right.value)
+            else:
+                bracket = bracket or self.latex
+        return self._wrap(left, precedence(left) < mine) + symbol + self._wrap(right, bracket)
 
     def _power(self, base: Expr, exponent: Expr) -> str:
         left = self._wrap(base, precedence(base) <= POWER)
