@@ -74,7 +74,7 @@ def by_torch(data: dict[str, np.ndarray], steps: int) -> tuple[float, float]:
         cost = 0.5 * torch.mean((w * x + b - y) ** 2)
         cost.backward()
         optimizer.step()
-    return float(w), float(b)
+    return float(w.detach()), float(b.detach())
 
 
 def command_line(data: dict[str, np.ndarray], steps: int) -> float:
