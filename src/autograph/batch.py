@@ -129,7 +129,8 @@ def bind_columns(
                 f"(variables: {known}); pass --ignore-extra-columns to skip it",
                 variable=name,
             )
-    missing = [name for name in variables if name not in at and name not in columns]
+    given = set(columns)
+    missing = [name for name in variables if name not in at and name not in given]
     if missing:
         listed = ", ".join(missing)
         example = ",".join(f"{name}=..." for name in missing)

@@ -461,6 +461,8 @@ def chain_text(step: ChainStep, output: str, style: str = "plain") -> str:
             local_numbers = formulas.numbers(path.local, style)
         except (ArithmeticError, ValueError):
             local_numbers = local_formula
+        if path.is_output and _swallowed(path.local, local_numbers):
+            local_numbers = formulas.typed_numbers(path.local, style)  # [0 > 0], sign(0)
         if path.is_output:
             several = len(step.paths) > 1 or step.more
             symbolic.append(_direct(output, step.name, style) if several else local_formula)
@@ -485,6 +487,21 @@ def chain_text(step: ChainStep, output: str, style: str = "plain") -> str:
         number_text(step.adjoint),
     ]
     return " = ".join(_distinct(parts))
+
+
+def _swallowed(local: Expr, numbers: str) -> bool:
+    """True when the numbers of a formula with a function in it came out as one number.
+
+    ``[b - 4 > 0]`` evaluated factor by factor is just ``0``, the step's own
+    result: the numbers put in (``[4 - 4 > 0]``) are then shown instead.
+    """
+    if local.head in ("num", "sym", "add", "mul", "pow"):
+        return False
+    try:
+        float(numbers)
+    except ValueError:
+        return False
+    return True
 
 
 def _direct(top: str, bottom: str, style: str) -> str:

@@ -98,6 +98,7 @@ class DataFile(Source):
             if not tabs:
                 self._refuse_other_delimiter(header)
         names: list[str] = []
+        seen: set[str] = set()  # a set: a header of 10^5 names is checked in linear time
         for column, field in enumerate(header.split(delimiter), 1):
             name = field.strip()
             if len(name) >= 2 and name[0] == name[-1] == '"':
@@ -110,9 +111,10 @@ class DataFile(Source):
                     1,
                     column,
                 )
-            if name in names:
+            if name in seen:
                 raise self._error(f"the column {name!r} is named twice", 1, column)
             names.append(name)
+            seen.add(name)
         return tuple(names), delimiter.encode()
 
     def _refuse_other_delimiter(self, header: str) -> None:
@@ -172,7 +174,9 @@ class DataFile(Source):
 
     def _parse(self, body: bytes) -> FloatArray:
         """A block of whole lines to a (rows, columns) array; the fast parser where it can."""
-        if len(body) >= FAST_MIN:
+        # pandas makes a column of every field of the first line: only when it has the header's.
+        first = body[: body.find(b"\n")]
+        if len(body) >= FAST_MIN and first.count(self.delimiter) == len(self.names) - 1:
             values = _parse_fast(body, len(self.names), self.delimiter)
             if values is not None:
                 return values

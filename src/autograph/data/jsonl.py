@@ -156,7 +156,8 @@ class JsonLinesSource(Source):
         for column, name in enumerate(self.names, 1):
             if name not in record:
                 raise self._error(f"the key {name!r} is missing", line, column)
-        extra = next(key for key in record if key not in self.names)
+        known = set(self.names)
+        extra = next(key for key in record if key not in known)
         raise self._error(
             f"an extra key {shorten(extra, 30)!r}; each line has only {', '.join(self.names)}",
             line,

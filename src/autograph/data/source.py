@@ -87,7 +87,8 @@ class Source:
         """The columns asked for (all by default), each of which the file must have."""
         if columns is None:
             return list(self.names)
-        missing = [name for name in columns if name not in self.names]
+        known = set(self.names)
+        missing = [name for name in columns if name not in known]
         if missing:
             have = ", ".join(self.names) or "none"
             raise InputError(
