@@ -107,3 +107,18 @@ def test_the_x_axis_is_labelled_by_whole_steps() -> None:
     plot = terminal_plot([1.0 / (1 + step) for step in range(301)], "J", 80)
     steps = plot.splitlines()[-2].split()
     assert steps == [str(step) for step in range(0, 301, 50)]
+
+
+def test_a_long_history_is_thinned_to_each_runs_lowest_and_highest_points() -> None:
+    from autograph.fitting.plots import _thinned
+
+    ys = [float((step * 7919) % 101) for step in range(10_000)]
+    xs, kept = _thinned(list(range(10_000)), ys, 100)
+    assert len(xs) <= 201 and xs[0] == 0 and xs[-1] == 9_999
+    for bucket in range(100):
+        run = ys[bucket * 100 : (bucket + 1) * 100]
+        inside = [
+            y for x, y in zip(xs, kept, strict=True) if bucket * 100 <= x < (bucket + 1) * 100
+        ]
+        assert min(inside) == min(run) and max(inside) == max(run)
+    assert _thinned([0, 1, 2], [3.0, 2.0, 1.0], 100) == ([0, 1, 2], [3.0, 2.0, 1.0])

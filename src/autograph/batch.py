@@ -31,12 +31,13 @@ import numpy.typing as npt
 
 from autograph.backends.numpy import ArrayMath
 from autograph.backends.scalar import ScalarMath
-from autograph.errors import InputError, MathError
+from autograph.errors import InputError, MathError, listing, shorten
 from autograph.evaluate import Backward, bind
 from autograph.evaluate import backward as scalar_backward
 from autograph.evaluate import forward as scalar_forward
 from autograph.graph import Graph
 from autograph.ops import CONST, VAR
+from autograph.quoting import PATH
 
 FloatArray = npt.NDArray[np.float64]
 Reduce = Literal["mean", "sum"]
@@ -112,28 +113,29 @@ def bind_columns(
     Returns the columns the program uses. A column that names no variable is an
     error unless ``ignore_extra``; so is a variable that is neither a column nor in ``at``.
     """
-    names = ", ".join(columns) or "none"
+    names = listing(columns) or "none"
+    source = shorten(source, PATH)
     variables = graph.variables
     for name in columns:
         if name in at:
             raise InputError(
                 "data-binding",
-                f"{name!r} is both a column of {source} and given with --at; give it once",
+                f"{shorten(name)!r} is both a column of {source} and given with --at; give it once",
                 variable=name,
             )
         if name not in variables and not ignore_extra:
-            known = ", ".join(variables) or "none"
+            known = listing(list(variables)) or "none"
             raise InputError(
                 "data-binding",
-                f"column {name!r} of {source} is not a variable of the program "
+                f"column {shorten(name)!r} of {source} is not a variable of the program "
                 f"(variables: {known}); pass --ignore-extra-columns to skip it",
                 variable=name,
             )
     given = set(columns)
     missing = [name for name in variables if name not in at and name not in given]
     if missing:
-        listed = ", ".join(missing)
-        example = ",".join(f"{name}=..." for name in missing)
+        listed = listing(missing)
+        example = ",".join(f"{shorten(name)}=..." for name in missing[:5])
         raise InputError(
             "unbound-variable",
             f"no value for {listed}: not a column of {source} (columns: {names}) "
@@ -510,7 +512,8 @@ class _Runner:
                 row = self.rows + int(wrong[0]) + 1
                 raise InputError(
                     "data",
-                    f"{self.where(row)}: {name} is {column[wrong[0]]}, not a finite number",
+                    f"{self.where(row)}: {shorten(name)} is {column[wrong[0]]}, "
+                    "not a finite number",
                     row=row,
                     variable=name,
                 )
@@ -561,10 +564,10 @@ def _check_wrt(graph: Graph, at: Mapping[str, float], wrt: Iterable[str] | None)
     names = tuple(dict.fromkeys(names))
     for name in names:
         if name not in graph.variables:
-            known = ", ".join(graph.variables) or "none"
+            known = listing(list(graph.variables)) or "none"
             raise InputError(
                 "bad-wrt",
-                f"--wrt {name!r} is not a variable of the program (variables: {known})",
+                f"--wrt {shorten(name)!r} is not a variable of the program (variables: {known})",
                 variable=name,
             )
     return names
@@ -856,7 +859,8 @@ def _check_finite(cost: float, gradient: Mapping[str, float]) -> None:
         if not math.isfinite(g):
             raise MathError(
                 "overflow",
-                f"the gradient with respect to {name}, summed over the samples, overflows float64",
+                f"the gradient with respect to {shorten(name)}, summed over the samples, "
+                "overflows float64",
             )
 
 

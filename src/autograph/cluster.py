@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from autograph.data import Part
-from autograph.errors import InputError, MathError
+from autograph.errors import InputError, MathError, shorten
 from autograph.workers import Failure, Job, Outcome, run_part
 
 INSTALL = 'pip install "autograph-cli[cluster]"'
@@ -55,7 +55,8 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     except (ValueError, TypeError) as err:
         raise InputError(
             "usage",
-            f"--scheduler takes a Dask scheduler's address (tcp://HOST:PORT), not {address!r} "
+            "--scheduler takes a Dask scheduler's address (tcp://HOST:PORT), "
+            f"not {shorten(address)!r} "
             f"({_first_line(err)})",
         ) from None
     try:
@@ -63,7 +64,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     except (OSError, TimeoutError, ValueError, TypeError) as err:
         raise InputError(
             "cluster",
-            f"cannot reach a Dask scheduler at {address!r} within {timeout:g} s "
+            f"cannot reach a Dask scheduler at {shorten(address)!r} within {timeout:g} s "
             f"({_first_line(err)}); start one with `dask scheduler` and give its address "
             "(tcp://HOST:PORT)",
             address=address,
@@ -74,7 +75,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
         client.close()
         raise InputError(
             "cluster",
-            f"the Dask scheduler at {address!r} has no worker after {timeout:g} s "
+            f"the Dask scheduler at {shorten(address)!r} has no worker after {timeout:g} s "
             f"({_first_line(err)}); start one with `dask worker {address}`",
             address=address,
         ) from None

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autograph.quoting import visible, visible_line
+from autograph.quoting import bounded, listing, shorten, visible, visible_line
+
+__all__ = ["AutographError", "InputError", "MathError", "OutputError", "Span", "listing", "shorten"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +36,17 @@ class AutographError(Exception):
         source: str | None = None,
         **details: Any,
     ) -> None:
+        message = bounded(message)
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.span = span
         self.source = source
-        self.details = details
+        # A detail quoting user text (a column's title, a path) is shortened as messages are.
+        self.details = {
+            key: bounded(value) if isinstance(value, str) else value
+            for key, value in details.items()
+        }
 
     def position(self) -> tuple[int, int] | None:
         """The 1-based (line, column) where the span starts, if known."""
@@ -80,11 +87,6 @@ class AutographError(Exception):
             f"   | {shown}\n"
             f"   | {' ' * caret_at}{'^' * min(width, len(shown) - caret_at + 1)}"
         )
-
-
-def shorten(text: str, limit: int = 40) -> str:
-    """Text as a message shows it: a 100,000-character name is cut, not printed whole."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _clip(line: str, column: int, room: int = 100) -> tuple[str, int]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from autograph.backends.scalar import ScalarMath
 from autograph.display import Displayed
-from autograph.errors import InputError, MathError, shorten
+from autograph.errors import InputError, MathError, listing, shorten
 from autograph.graph import Graph, collector_paused
 from autograph.numbers import format_number
 from autograph.plan import (
@@ -104,8 +104,7 @@ _SHOWN = 5
 
 def _listed(names: list[str]) -> str:
     """``x, y, z``; past a handful of names, ``and 95 more``."""
-    shown = ", ".join(shorten(name) for name in names[:_SHOWN])
-    return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+    return listing(names, _SHOWN)
 
 
 def forward(graph: Graph, at: Mapping[str, float]) -> Forward:

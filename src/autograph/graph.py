@@ -358,7 +358,7 @@ class _Builder:
         if what:
             raise InputError(
                 "assign-to-reserved",
-                f"cannot assign to {name!r}: it is {what}",
+                f"cannot assign to {shorten(name)!r}: it is {what}",
                 Span(start, end),
                 self.graph.source,
             )
@@ -490,7 +490,7 @@ class _Builder:
         if name in ops.FUNCTIONS:
             raise InputError(
                 "function-as-value",
-                f"{name!r} is a function: call it, as in {name}(x)",
+                f"{shorten(name)!r} is a function: call it, as in {shorten(name)}(x)",
                 Span(start, end),
                 self.graph.source,
             )

@@ -21,7 +21,8 @@ import shlex
 import sys
 from typing import Any
 
-from autograph.errors import AutographError, InputError
+from autograph.errors import AutographError, InputError, shorten
+from autograph.quoting import PATH
 
 COMMANDS = ("eval", "grad", "graph", "explain", "diff")
 
@@ -97,8 +98,14 @@ def run(args: list[str], program: str | None = None) -> Any:
         )
         drawn = picture(graph, at or None, bool(params.get("grad")), wrt, format)
         if params.get("output") is not None:
+            from autograph.atomic import write_atomically
+
             data = drawn.data.encode("utf-8") if isinstance(drawn.data, str) else drawn.data
-            params["output"].write_bytes(data)
+            try:
+                write_atomically(params["output"], data)  # all of it, or nothing changed
+            except OSError as err:
+                where = shorten(str(params["output"]), PATH)
+                raise InputError("file", f"cannot write {where!r}: {err.strerror}") from None
         return drawn
     if name == "explain":
         from autograph.explain import explain

@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograph.errors import AutographError, InputError
+from autograph.errors import AutographError, InputError, shorten
+from autograph.quoting import PATH
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -225,11 +226,14 @@ class Session:
             raise InputError("usage", ":save takes a file name, e.g. :save program.ag")
         if not self.lines:
             raise InputError("empty", "no program yet to save: type a statement such as f = x^2")
-        path = Path(rest)
+        from autograph.atomic import write_atomically
+
         try:
-            path.write_text(self.program, encoding="utf-8")
+            write_atomically(Path(rest), self.program.encode("utf-8"))
         except OSError as err:
-            raise InputError("file", f"cannot write {rest!r}: {err.strerror}") from None
+            raise InputError(
+                "file", f"cannot write {shorten(rest, PATH)!r}: {err.strerror}"
+            ) from None
         count = len(self.lines)
         return f"saved {count} line{'s' if count != 1 else ''} to {rest}"
 

@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 import sympy as sp
 
 from autograph.display import Displayed
-from autograph.errors import AutographError, InputError, MathError, shorten
+from autograph.errors import AutographError, InputError, MathError, listing, shorten
 from autograph.graph import Graph
 from autograph.ops import CONST, VAR
 
@@ -409,9 +409,10 @@ def diff(
     names = list(graph.variables) if wrt is None else list(dict.fromkeys(wrt))
     for name in names:
         if name not in graph.variables:
-            known = ", ".join(graph.variables) or "none"
+            known = listing(list(graph.variables)) or "none"
             raise InputError(
-                "bad-wrt", f"--wrt {name!r} is not a variable of the program (variables: {known})"
+                "bad-wrt",
+                f"--wrt {shorten(name)!r} is not a variable of the program (variables: {known})",
             )
     value = None
     if at is not None:

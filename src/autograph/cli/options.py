@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from autograph.errors import InputError
+from autograph.errors import InputError, shorten
 from autograph.limits import read_program_stream
+from autograph.quoting import PATH
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
@@ -226,8 +227,10 @@ def read_program(
             with open(file, "rb") as stream:
                 data = read_program_stream(stream, str(file), max_bytes)
         except OSError as err:
-            raise InputError("file", f"cannot read {str(file)!r}: {err.strerror}") from None
-        return _decode(data, str(file))
+            raise InputError(
+                "file", f"cannot read {shorten(str(file), PATH)!r}: {err.strerror}"
+            ) from None
+        return _decode(data, shorten(str(file), PATH))
     if expr == "-":
         data = read_program_stream(sys.stdin.buffer, "standard input", max_bytes)
         return _decode(data, "standard input")
@@ -255,25 +258,28 @@ def parse_at(items: list[str] | None, option: str = "--at") -> dict[str, float]:
             if not equals or not _NAME.match(name):
                 raise InputError(
                     "bad-at",
-                    f"{option} expects NAME=VALUE pairs such as x=-3, got {pair.strip()!r}"
+                    f"{option} expects NAME=VALUE pairs such as x=-3, got {shorten(pair.strip())!r}"
                     + _pasted(pair.strip()),
                 )
             if not _NUMBER.match(text):
                 raise InputError(
                     "bad-at",
-                    f"{option} {name}: {text!r} is not a number"
+                    f"{option} {shorten(name)}: {shorten(text)!r} is not a number"
                     + _pasted(text, f"{option} {name}="),
                     variable=name,
                 )
             value = float(text)
             if not math.isfinite(value):
                 raise InputError(
-                    "bad-at", f"{option} {name}: {text} is too large for float64", variable=name
+                    "bad-at",
+                    f"{option} {shorten(name)}: {shorten(text)} is too large for float64",
+                    variable=name,
                 )
             if name in values and values[name] != value:
                 raise InputError(
                     "bad-at",
-                    f"{option} gives {name} two values: {typed[name]} and {text}",
+                    f"{option} gives {shorten(name)} two values: "
+                    f"{shorten(typed[name])} and {shorten(text)}",
                     variable=name,
                 )
             values[name] = value
@@ -305,7 +311,7 @@ def parse_names(items: list[str] | None, option: str) -> list[str] | None:
     for name in names:
         if not _NAME.match(name):
             raise InputError(
-                "bad-wrt", f"{option} expects variable names, got {name!r}{_pasted(name)}"
+                "bad-wrt", f"{option} expects variable names, got {shorten(name)!r}{_pasted(name)}"
             )
     return names
 

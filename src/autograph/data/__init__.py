@@ -21,7 +21,8 @@ from typing import IO, Any, TypeVar
 
 from autograph.data.csv import BLOCK, FAST_MIN, DataFile
 from autograph.data.source import Chunk, FloatArray, Part, Source
-from autograph.errors import InputError
+from autograph.errors import InputError, shorten
+from autograph.quoting import PATH
 
 __all__ = [
     "BLOCK",
@@ -77,7 +78,7 @@ def detect(path: str) -> str:
         with open(path, "rb") as probe:
             head = probe.read(8)
     except OSError as err:
-        raise InputError("file", f"cannot read {path!r}: {err.strerror}") from None
+        raise InputError("file", f"cannot read {shorten(path, PATH)!r}: {err.strerror}") from None
     for signature, format in _SIGNATURES:
         if head.startswith(signature):
             return format
@@ -105,7 +106,7 @@ def open_file(path: str, format: str | None = None, max_line: int | None = None)
     try:
         stream = open(path, "rb")  # noqa: SIM115 - the source closes it
     except OSError as err:
-        raise InputError("file", f"cannot read {path!r}: {err.strerror}") from None
+        raise InputError("file", f"cannot read {shorten(path, PATH)!r}: {err.strerror}") from None
     try:
         size = Path(path).stat().st_size if Path(path).is_file() else None
         if format == "jsonl":
@@ -123,6 +124,12 @@ def files_of(path: str) -> list[str]:
     if path == "-":
         return [path]
     where = Path(path)
+    try:
+        where.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as err:  # a name too long, a loop of links: not a file that can be read
+        raise InputError("file", f"cannot read {shorten(path, PATH)!r}: {err.strerror}") from None
     if where.is_dir():
         found = sorted(
             str(p)
@@ -131,13 +138,15 @@ def files_of(path: str) -> list[str]:
         )
         if not found:
             known = ", ".join(sorted(set(EXTENSIONS)))
-            raise InputError("file", f"the directory {path!r} has no data files ({known})")
+            raise InputError(
+                "file", f"the directory {shorten(path, PATH)!r} has no data files ({known})"
+            )
         return found
     if where.exists() or not glob.has_magic(path):
         return [path]
     found = sorted(p for p in glob.glob(path, recursive=True) if Path(p).is_file())
     if not found:
-        raise InputError("file", f"no file matches {path!r}")
+        raise InputError("file", f"no file matches {shorten(path, PATH)!r}")
     return found
 
 

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from autograph.data.source import ROWS, Chunk, FloatArray, Part, Source
-from autograph.errors import InputError
+from autograph.errors import InputError, shorten
+from autograph.quoting import PATH
 
 INSTALL = 'pip install "autograph-cli[data]"'
 
@@ -65,7 +66,7 @@ class _ArrowSource(Source):
 
     def where(self, row: int) -> str:
         piece = bisect.bisect_right(self.starts, row - 1) - 1
-        return f"row {row} ({self.label}, {self.piece} {max(piece, 0)})"
+        return f"row {row} ({shorten(self.label, PATH)}, {self.piece} {max(piece, 0)})"
 
     def parts(self) -> list[Part]:
         path, starts = self.label, self.starts

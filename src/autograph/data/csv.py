@@ -29,6 +29,7 @@ import numpy as np
 from autograph import limits
 from autograph.data.source import Chunk, FloatArray, Part, Source
 from autograph.errors import InputError, shorten
+from autograph.quoting import PATH
 
 BLOCK = 1 << 22
 """Bytes read at a time (4 MiB): about 100,000 rows of three numbers."""
@@ -70,10 +71,12 @@ class DataFile(Source):
 
     def where(self, row: int) -> str:
         """Where sample ``row`` (1-based) is: ``row 3 (data.csv, line 4)``."""
-        return f"row {row} ({self.label}, line {row + 1})"
+        return f"row {row} ({shorten(self.label, PATH)}, line {row + 1})"
 
     def _error(self, message: str, line: int, column: int | None = None) -> InputError:
-        place = f"{self.label}, line {line}" + (f", column {column}" if column else "")
+        place = f"{shorten(self.label, PATH)}, line {line}" + (
+            f", column {column}" if column else ""
+        )
         details: dict[str, Any] = {"file": self.label, "line": line}
         if column:
             details["column"] = column

@@ -21,6 +21,7 @@ import numpy as np
 from autograph import limits
 from autograph.data.source import Chunk, Part, Source
 from autograph.errors import InputError, shorten
+from autograph.quoting import PATH
 
 BLOCK = 1 << 22
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -60,10 +61,12 @@ class JsonLinesSource(Source):
             self.stream.close()
 
     def where(self, row: int) -> str:
-        return f"row {row} ({self.label}, line {row})"
+        return f"row {row} ({shorten(self.label, PATH)}, line {row})"
 
     def _error(self, message: str, line: int, column: int | None = None) -> InputError:
-        place = f"{self.label}, line {line}" + (f", column {column}" if column else "")
+        place = f"{shorten(self.label, PATH)}, line {line}" + (
+            f", column {column}" if column else ""
+        )
         details: dict[str, Any] = {"file": self.label, "line": line}
         if column:
             details["column"] = column

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from autograph.errors import InputError
+from autograph.errors import InputError, listing, shorten
+from autograph.quoting import PATH
 
 FloatArray = npt.NDArray[np.float64]
 Chunk = dict[str, FloatArray]
@@ -90,10 +91,11 @@ class Source:
         known = set(self.names)
         missing = [name for name in columns if name not in known]
         if missing:
-            have = ", ".join(self.names) or "none"
+            have = listing(self.names) or "none"
+            wanted = ", ".join(repr(shorten(name)) for name in missing[:5])
             raise InputError(
                 "data",
-                f"{self.label} has no column {', '.join(map(repr, missing))} (its columns: {have})",
+                f"{shorten(self.label, PATH)} has no column {wanted} (its columns: {have})",
                 file=self.label,
                 column=missing[0],
             )
@@ -101,4 +103,6 @@ class Source:
 
     def error(self, message: str, **details: Any) -> InputError:
         """A data error about this file."""
-        return InputError("data", f"{self.label}: {message}", file=self.label, **details)
+        return InputError(
+            "data", f"{shorten(self.label, PATH)}: {message}", file=self.label, **details
+        )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograph.errors import InputError, MathError
+from autograph.errors import InputError, MathError, listing, shorten
 from autograph.graph import Graph
 
 __all__ = ["Fit", "History", "fit"]
@@ -186,10 +186,10 @@ def _parameters(
         names = list(dict.fromkeys(wrt))
     for name in names:
         if name not in graph.variables:
-            known = ", ".join(graph.variables) or "none"
+            known = listing(list(graph.variables)) or "none"
             raise InputError(
                 "bad-wrt",
-                f"{name!r} is not a variable of the program (variables: {known})",
+                f"{shorten(name)!r} is not a variable of the program (variables: {known})",
                 variable=name,
             )
         if name not in at:

@@ -95,6 +95,17 @@ EveryOption = Annotated[
     ),
 ]
 
+PlotOption = Annotated[
+    str | None,
+    typer.Option(
+        "--plot",
+        metavar="FILE.svg|FILE.png",
+        help="Also write the cost per step to this file, SVG or PNG by its name "
+        "(matplotlib: pip install 'autograph-cli[plot]').",
+        show_default=False,
+    ),
+]
+
 
 @app.command("fit")
 def fit_command(
@@ -113,6 +124,7 @@ def fit_command(
     batch_size: BatchSizeOption = None,
     seed: SeedOption = None,
     every: EveryOption = None,
+    plot: PlotOption = None,
     quiet: QuietOption = False,
     json: JsonOption = False,
     digits: DigitsOption = None,
@@ -140,6 +152,11 @@ def fit_command(
         raise InputError("usage", "--every takes a number of steps, at least 1")
     if optimizer == "lbfgs" and lr is not None:
         raise InputError("usage", "--lr goes with gd, momentum and adam: lbfgs finds its own steps")
+    if plot is not None:  # before the fit, which may take long: a bad name fails now
+        from autograph.fitting.plots import plot_format, require_matplotlib
+
+        plot_format(plot)
+        require_matplotlib()
     use_digits(digits)
     graph = parse(read_program(expr, file, data))
     with step_bar(steps, progress_wanted(quiet)) as on_step:
@@ -159,6 +176,10 @@ def fit_command(
             ignore_extra=ignore_extra_columns,
             on_step=on_step,
         )
+    if plot is not None:
+        from autograph.fitting.plots import write_plot
+
+        write_plot(result.history.cost, graph.names[graph.output], plot)
     if json:
         from autograph.report import dumps
 

@@ -24,7 +24,8 @@ from autograph.cli.options import (
     read_program,
     use_digits,
 )
-from autograph.errors import InputError
+from autograph.errors import InputError, shorten
+from autograph.quoting import PATH
 
 
 class PictureFormat(StrEnum):
@@ -120,11 +121,15 @@ def graph_command(
     if output is None:
         sys.stdout.write(picture if isinstance(picture, str) else picture.decode("utf-8"))
         return
+    from autograph.atomic import write_atomically
+
     data = picture.encode("utf-8") if isinstance(picture, str) else picture
     try:
-        output.write_bytes(data)
+        write_atomically(output, data)  # all of it, or the old file left as it was
     except OSError as err:
-        raise InputError("file", f"cannot write {str(output)!r}: {err.strerror}") from None
+        raise InputError(
+            "file", f"cannot write {shorten(str(output), PATH)!r}: {err.strerror}"
+        ) from None
 
 
 _EXTENSIONS = {
@@ -152,7 +157,8 @@ def picture_format(given: PictureFormat | None, output: Path | None) -> PictureF
         if told is not None and told is not given and extension != ".txt":
             raise InputError(
                 "usage",
-                f"--format {given.value} contradicts the file name {str(output)!r}, which "
+                f"--format {given.value} contradicts the file name "
+                f"{shorten(str(output), PATH)!r}, which "
                 f"says {told.value}: drop --format, or name the file *.{given.value}",
             )
         return given
@@ -161,7 +167,8 @@ def picture_format(given: PictureFormat | None, output: Path | None) -> PictureF
     known = " ".join(_EXTENSIONS)
     raise InputError(
         "usage",
-        f"cannot tell the format from the extension {extension!r} of {str(output)!r}: "
+        f"cannot tell the format from the extension {shorten(extension)!r} of "
+        f"{shorten(str(output), PATH)!r}: "
         f"give --format (text, dot, mermaid, svg, png or html), or name the file with one "
         f"of {known}",
     )
