@@ -6,6 +6,7 @@ are sums NumPy computes directly from the same numbers, whatever file holds them
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -225,3 +226,41 @@ def test_json_lines_may_end_with_empty_lines(tmp_path) -> None:
 def test_a_glob_that_matches_nothing_is_bad_input(run, tmp_path) -> None:
     out = run("grad", "w*x", "--data", str(tmp_path / "*.parquet"), "--at", "w=3")
     assert out.code == 2 and "no file matches" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pa.array([1.5, -2.0, 3.25, 0.0]),
+        pa.array([1.5, -2.0, 3.25], pa.float32()),
+        pa.array([1.5, -2.0, 3.0], pa.float16()),
+        pa.array([1, -2, 127, -128], pa.int8()),
+        pa.array([1, 2, 255], pa.uint8()),
+        pa.array([2**53, -(2**40), 7], pa.int64()),
+        pa.array([2**63 + 1024, 5], pa.uint64()),
+        pa.array([True, False, True, True, False, False, True, False, True, True]),
+        pa.array([], pa.float64()),
+    ],
+    ids=lambda column: str(column.type),
+)
+def test_every_numeric_arrow_type_reads_as_the_float64_of_its_values(column) -> None:
+    from autograph.data.arrow import _floats
+
+    for piece in (column, column.slice(1), column.slice(3, 5), column.slice(2, 0)):
+        values = _floats(piece)
+        assert values.dtype == np.float64
+        assert values.tolist() == [float(v) for v in piece.to_pylist()]
+
+
+def test_reading_parquet_does_not_import_pandas(tmp_path) -> None:
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"x": [1.0, 2.0], "y": [3.0, 5.0]}), path)
+    program = (
+        "import sys; from autograph import data\n"
+        f"with data.open_data({str(path)!r}) as source:\n"
+        "    assert [c['x'].tolist() for c in source.chunks(['x', 'y'])] == [[1.0, 2.0]]\n"
+        "print('pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
