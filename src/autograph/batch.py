@@ -66,6 +66,40 @@ def chunk_size(graph_nodes: int) -> int:
 
 _FAILURES = (ArithmeticError, ValueError)
 
+MALLOC_MAP_AT = 1 << 22
+"""Bytes (4 MiB) from which glibc's malloc maps fresh memory instead of reusing freed memory."""
+MALLOC_KEEP = 1 << 26
+"""Bytes (64 MiB) of freed memory malloc keeps at the top of its heap."""
+_malloc_tuned = False
+
+
+def reuse_freed_memory() -> None:
+    """Let malloc hand a chunk's temporaries the memory the previous chunk's freed.
+
+    A temporary of a full chunk (512 KiB) is above glibc's default mapping
+    threshold, so each would be a fresh mapping whose pages the kernel faults
+    in and zeroes, then unmaps at free: on this project's 2-core VM that was a
+    third of a pass over 10^7 rows. Done once per process, on glibc only.
+    """
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return
+    mallopt(_M_TRIM_THRESHOLD, MALLOC_KEEP)
+    mallopt(_M_MMAP_THRESHOLD, MALLOC_MAP_AT)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+
 Arrays = dict[str, FloatArray]
 
 
@@ -463,6 +497,7 @@ class _Runner:
 
     def __init__(self, plan: _Plan, chunk: int | None, where: RowLabel) -> None:
         self.chunk = max(1, chunk or chunk_size(len(plan.forward_steps)))
+        reuse_freed_memory()
         self.plan, self.where = plan, where
         self.full = _Pass(plan, self.chunk)
         self.rows = 0
