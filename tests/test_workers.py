@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import signal
 
 import numpy as np
 import pytest
 
 import autograph
-from autograph import batch
+from autograph import batch, workers
 from autograph.workers import Job, count, run_part
 
 pa = pytest.importorskip("pyarrow")
@@ -115,6 +117,89 @@ def test_a_math_failure_in_a_worker_is_exit_1_naming_the_row(run, tmp_path) -> N
     out = run("eval", "log(x)", "--data", str(path), "--workers", "2", "--json")
     assert out.code == 1 and out.stdout == ""
     assert out.error()["row"] == 4_322 and out.error()["kind"] == "domain"
+
+
+@pytest.fixture
+def forked(monkeypatch) -> list[int]:
+    """The process ids of the workers forked during the test."""
+    pids: list[int] = []
+    fork = os.fork
+
+    def recording() -> int:
+        pid = fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(workers.os, "fork", recording)
+    return pids
+
+
+def all_collected(pids: list[int]) -> bool:
+    """Whether every one of these children has ended and been waited for (no zombie left)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return bool(pids)
+
+
+@pytest.fixture
+def parquet_parts(tmp_path):
+    """A Parquet file of 8 row groups."""
+    x, y = rows(8_000, seed=5)
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"x": x, "y": y}), path, row_group_size=1_000)
+    return str(path)
+
+
+def test_a_worker_that_dies_is_exit_1_with_nothing_on_stdout(
+    run, parquet_parts, monkeypatch, forked
+) -> None:
+    parent = os.getpid()
+
+    def dies_in_a_child(job, part):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return run_part(job, part)
+
+    monkeypatch.setattr(workers, "run_part", dies_in_a_child)
+    out = run(
+        "grad", LINEAR, "--at", "w=2,b=0.5", "--json", "--data", parquet_parts, "--workers", "2"
+    )
+    assert out.code == 1 and out.stdout == ""
+    assert out.error()["kind"] == "worker" and "died" in out.error()["message"]
+    assert all_collected(forked)
+
+
+def test_a_bug_in_a_worker_ends_the_pass_as_a_dead_worker_does(
+    run, parquet_parts, monkeypatch, forked
+) -> None:
+    parent = os.getpid()
+
+    def fails_in_a_child(job, part):
+        if os.getpid() != parent:
+            raise RuntimeError("a bug")
+        return run_part(job, part)
+
+    monkeypatch.setattr(workers, "run_part", fails_in_a_child)
+    out = run(
+        "grad", LINEAR, "--at", "w=2,b=0.5", "--json", "--data", parquet_parts, "--workers", "3"
+    )
+    assert out.code == 1 and out.stdout == "" and out.error()["kind"] == "worker"
+    assert all_collected(forked)
+
+
+def test_workers_stopped_early_by_an_error_are_all_collected(run, tmp_path, forked) -> None:
+    x = np.linspace(1.0, 2.0, 8_000)
+    x[10] = -1.0  # in the first row group, which this process computes itself
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"x": x}), path, row_group_size=1_000)
+    out = run("eval", "log(x)", "--data", str(path), "--workers", "4", "--json")
+    assert out.code == 1 and out.error()["row"] == 11
+    assert all_collected(forked)
 
 
 @pytest.mark.parametrize(

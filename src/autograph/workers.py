@@ -2,11 +2,14 @@
 
 A dataset cuts itself into parts (Parquet row groups, Arrow record batches,
 row ranges of a NumPy array, whole text files), each of which a process opens
-and reads by itself. The program is planned once per process (the ``Job``
-travels once, with the process's start), every part comes back as its sums
-(``batch.Sums``: cost, gradient, row count, per-node sums) or its values, and
-the parent adds the sums in the parts' order. So the result does not depend on
-the number of processes, and agrees with the one-process pass to rounding.
+and reads by itself. This process computes its share of the parts, and the
+others are forked from it once the program is planned, so a worker costs a
+few milliseconds to start, not an interpreter's import of NumPy and pyarrow.
+Every part comes back as its sums (``batch.Sums``: cost, gradient, row count,
+per-node sums) or its values, and the parent adds the sums in the parts'
+order. So the result does not depend on the number of processes, and agrees
+with the one-process pass to rounding. A ``Job`` also pickles, for the Dask
+workers of ``autograph.cluster``.
 
 A part that fails comes back as its error, with the row counted within the
 part; the parent counts the rows of the parts before it, so the error names
@@ -16,13 +19,16 @@ returned as a whole unless every part came back.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import dataclasses
 import os
-from collections import deque
+import pickle
+import signal
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from autograph import batch
 from autograph.data import FloatArray, Part, open_part
@@ -132,20 +138,6 @@ def run_part(job: Job, part: Part) -> Outcome:
         return Failure.of(err)
 
 
-_job: Job | None = None
-
-
-def _install(job: Job) -> None:
-    global _job
-    _job = job
-    _plan_of(job)
-
-
-def _run_installed(part: Part) -> Outcome:
-    assert _job is not None
-    return run_part(_job, part)
-
-
 def count(workers: str | int | None) -> int:
     """The number of processes ``--workers`` asks for: a positive number, or ``auto``."""
     if workers is None:
@@ -167,44 +159,75 @@ def count(workers: str | int | None) -> int:
 def outcomes(job: Job, parts: Sequence[Part], workers: int) -> Iterator[Outcome]:
     """Each part's outcome, in the parts' order, computed by ``workers`` processes.
 
-    At most twice as many parts as processes are in flight, so memory stays
-    bounded. A process that dies is a ``MathError``; the rest are then stopped.
+    This process is one of them; the others are forked from it, so they start in
+    a few milliseconds with the program planned and every module imported. Part
+    ``k`` goes to process ``k mod workers``: each child writes its outcomes, in
+    order, to its own pipe, and waits while the pipe is full, so the parts' order
+    is kept and memory stays bounded without any queue. A child that dies is a
+    ``MathError``; when the parent stops early, the children are stopped too.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    context = multiprocessing.get_context("forkserver")
-    preload = ["autograph.workers", "numpy"]
-    if any(part.format in ("parquet", "arrow") for part in parts):
-        preload.append("pyarrow.parquet")  # imported once, not once per worker
-    context.set_forkserver_preload(preload)
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(parts)) or 1,
-        mp_context=context,
-        initializer=_install,
-        initargs=(job,),
-    )
+    workers = max(1, min(workers, len(parts)))
+    _plan_of(job)  # planned once, here: the children inherit the plan
+    children: list[_Child] = []
     try:
-        waiting: deque[Any] = deque()
-        queue = iter(parts)
-        for part in queue:
-            waiting.append(pool.submit(_run_installed, part))
-            if len(waiting) >= 2 * workers:
-                break
-        while waiting:
-            try:
-                outcome = waiting.popleft().result()
-            except BrokenProcessPool:
-                raise MathError(
-                    "worker", "a worker process died before it finished its part of the data"
-                ) from None
-            for part in queue:
-                waiting.append(pool.submit(_run_installed, part))
-                break
-            yield outcome
+        for first in range(1, workers):
+            children.append(_Child.fork(job, parts[first::workers], children))
+        for k, part in enumerate(parts):
+            who = k % workers
+            yield run_part(job, part) if who == 0 else children[who - 1].receive()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for child in children:
+            child.stop()
+
+
+class _Child:
+    """A forked process that computes its share of the parts and pickles each outcome to a pipe."""
+
+    def __init__(self, pid: int, reader: BinaryIO) -> None:
+        self.pid, self.reader = pid, reader
+
+    @staticmethod
+    def fork(job: Job, parts: Sequence[Part], siblings: Sequence[_Child]) -> _Child:
+        """Start a child computing ``parts``; ``siblings`` are the children already started."""
+        if not hasattr(os, "fork"):
+            raise InputError("usage", "more than one worker needs fork (Linux or macOS)")
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12: fork with threads
+            pid = os.fork()
+        if pid == 0:  # the child: compute, write, and leave without running the parent's exit code
+            status = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.close(read_end)
+                for sibling in siblings:
+                    sibling.reader.close()
+                with os.fdopen(write_end, "wb") as out:
+                    for part in parts:
+                        pickle.dump(run_part(job, part), out, pickle.HIGHEST_PROTOCOL)
+                        out.flush()
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        return _Child(pid, os.fdopen(read_end, "rb"))
+
+    def receive(self) -> Outcome:
+        """The child's next outcome; a ``MathError`` if it died before sending it."""
+        try:
+            outcome: Outcome = pickle.load(self.reader)
+        except (EOFError, pickle.UnpicklingError):
+            raise MathError(
+                "worker", "a worker process died before it finished its part of the data"
+            ) from None
+        return outcome
+
+    def stop(self) -> None:
+        """End the child (it may have finished already) and collect its exit status."""
+        self.reader.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
 
 
 def rows_of(outcome: Outcome) -> int:
