@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import autograph
-from autograph import batch, workers
+from autograph import batch
+from autograph import workers as workers_module
 from autograph.workers import Job, count, run_part
 
 pa = pytest.importorskip("pyarrow")
@@ -131,7 +132,7 @@ def forked(monkeypatch) -> list[int]:
             pids.append(pid)
         return pid
 
-    monkeypatch.setattr(workers.os, "fork", recording)
+    monkeypatch.setattr(workers_module.os, "fork", recording)
     return pids
 
 
@@ -155,40 +156,33 @@ def parquet_parts(tmp_path):
     return str(path)
 
 
-def test_a_worker_that_dies_is_exit_1_with_nothing_on_stdout(
-    run, parquet_parts, monkeypatch, forked
+def killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def a_bug() -> None:
+    raise RuntimeError("a bug")
+
+
+@pytest.mark.parametrize(
+    ("fault", "workers"), [(killed, "2"), (a_bug, "3")], ids=["killed", "a bug"]
+)
+def test_a_worker_that_dies_or_fails_is_exit_1_with_nothing_on_stdout(
+    run, parquet_parts, monkeypatch, forked, fault, workers
 ) -> None:
     parent = os.getpid()
 
-    def dies_in_a_child(job, part):
+    def in_a_child(job, part):
         if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)
+            fault()
         return run_part(job, part)
 
-    monkeypatch.setattr(workers, "run_part", dies_in_a_child)
+    monkeypatch.setattr(workers_module, "run_part", in_a_child)
     out = run(
-        "grad", LINEAR, "--at", "w=2,b=0.5", "--json", "--data", parquet_parts, "--workers", "2"
+        "grad", LINEAR, "--at", "w=2,b=0.5", "--json", "--data", parquet_parts, "--workers", workers
     )
     assert out.code == 1 and out.stdout == ""
     assert out.error()["kind"] == "worker" and "died" in out.error()["message"]
-    assert all_collected(forked)
-
-
-def test_a_bug_in_a_worker_ends_the_pass_as_a_dead_worker_does(
-    run, parquet_parts, monkeypatch, forked
-) -> None:
-    parent = os.getpid()
-
-    def fails_in_a_child(job, part):
-        if os.getpid() != parent:
-            raise RuntimeError("a bug")
-        return run_part(job, part)
-
-    monkeypatch.setattr(workers, "run_part", fails_in_a_child)
-    out = run(
-        "grad", LINEAR, "--at", "w=2,b=0.5", "--json", "--data", parquet_parts, "--workers", "3"
-    )
-    assert out.code == 1 and out.stdout == "" and out.error()["kind"] == "worker"
     assert all_collected(forked)
 
 
