@@ -80,6 +80,11 @@ def reuse_freed_memory() -> None:
     threshold, so each would be a fresh mapping whose pages the kernel faults
     in and zeroes, then unmaps at free: on this project's 2-core VM that was a
     third of a pass over 10^7 rows. Done once per process, on glibc only.
+
+    The setting is the whole process's, so the command line makes it, not the
+    library: a notebook's process keeps its allocator as it is (with the
+    threshold fixed, PyTorch's and NumPy's arrays of 8 MB, above it, were
+    mapped afresh every time, twice as slow in ``benchmarks/bench_data.py``).
     """
     global _malloc_tuned
     if _malloc_tuned:
@@ -497,7 +502,6 @@ class _Runner:
 
     def __init__(self, plan: _Plan, chunk: int | None, where: RowLabel) -> None:
         self.chunk = max(1, chunk or chunk_size(len(plan.forward_steps)))
-        reuse_freed_memory()
         self.plan, self.where = plan, where
         self.full = _Pass(plan, self.chunk)
         self.rows = 0

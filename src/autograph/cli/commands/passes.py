@@ -230,6 +230,7 @@ def eval_over_data(
     from autograph import workers as processes
 
     count = processes.count(workers)
+    batch.reuse_freed_memory()
     with samples.open_data(path) as source, ExitStack() as stack:
         used = batch.bind_columns(
             graph, source.names, at, ignore_extra=ignore_extra, source=source.label
@@ -279,6 +280,7 @@ def grad_over_data(
     from autograph import workers as processes
 
     count = processes.count(workers)
+    batch.reuse_freed_memory()
     how: Any = reduce
     with samples.open_data(path) as source, ExitStack() as stack:
         used = batch.bind_columns(
