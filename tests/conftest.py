@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import settings
@@ -19,8 +18,9 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomized"))
 
 
-@dataclass
-class Run:
+class Run(NamedTuple):
+    """What one in-process run left: unpacks as ``code, stdout, stderr``."""
+
     code: int
     stdout: str
     stderr: str

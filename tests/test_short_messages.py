@@ -3,35 +3,18 @@ line makes an error of a line or two, as text and as JSON, never one that grows 
 
 from __future__ import annotations
 
-import io
 import json
-import os
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from unittest import mock
+from typing import Any
 
 import pytest
 
-from autograph.cli import main
 from autograph.errors import InputError
 from autograph.quoting import listing, shorten
 
 BIG = 1_000_000
 SHORT_ENOUGH = 1_000
 """No error about one thing needs more characters than this."""
-
-
-def call(*args: str) -> tuple[int, str, str]:
-    """Run ``autograph ARGS`` in-process: the exit code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        redirect_stdout(out),
-        redirect_stderr(err),
-        mock.patch.dict(os.environ, {"NO_COLOR": "1", "COLUMNS": "100"}),
-        pytest.raises(SystemExit) as exited,
-    ):
-        main(list(args))
-    return int(exited.value.code or 0), out.getvalue(), err.getvalue()
 
 
 def test_shorten_keeps_short_text_and_cuts_long_text_saying_how_long_it_was() -> None:
@@ -47,10 +30,12 @@ def test_a_listing_names_a_handful_and_counts_the_rest() -> None:
 
 
 @pytest.mark.parametrize("as_json", [False, True])
-def test_a_megabyte_column_title_is_shortened_in_the_error(tmp_path: Path, as_json: bool) -> None:
+def test_a_megabyte_column_title_is_shortened_in_the_error(
+    tmp_path: Path, as_json: bool, run: Any
+) -> None:
     path = tmp_path / "wide.csv"
     path.write_text("a" * BIG + ",x\n1,2\n")
-    code, out, err = call("grad", "w*x", "--data", str(path), "--at", "w=1", *["--json"] * as_json)
+    code, out, err = run("grad", "w*x", "--data", str(path), "--at", "w=1", *["--json"] * as_json)
     assert code == 2 and out == ""
     assert len(err) < SHORT_ENOUGH, err[:300]
     message = json.loads(err)["error"]["message"] if as_json else err
@@ -58,12 +43,12 @@ def test_a_megabyte_column_title_is_shortened_in_the_error(tmp_path: Path, as_js
 
 
 def test_ten_thousand_columns_are_not_all_listed_when_a_variable_is_missing(
-    tmp_path: Path,
+    tmp_path: Path, run: Any
 ) -> None:
     path = tmp_path / "many.csv"
     names = [f"c{i}" for i in range(10_000)]
     path.write_text(",".join(names) + "\n" + ",".join("1" * len(names)) + "\n")
-    code, _, err = call("grad", "w*q", "--data", str(path), "--at", "w=1", "--ignore-extra-columns")
+    code, _, err = run("grad", "w*q", "--data", str(path), "--at", "w=1", "--ignore-extra-columns")
     assert code == 2
     assert len(err) < SHORT_ENOUGH, err[:300]
     assert "and 9,995 more" in err
@@ -82,16 +67,18 @@ def test_ten_thousand_columns_are_not_all_listed_when_a_variable_is_missing(
     ids=["at-value", "at-pair", "wrt", "file", "data", "output"],
 )
 @pytest.mark.parametrize("as_json", [False, True])
-def test_a_huge_option_value_is_shortened_in_the_error(args: list[str], as_json: bool) -> None:
-    code, out, err = call(*args, *["--json"] * as_json)
+def test_a_huge_option_value_is_shortened_in_the_error(
+    args: list[str], as_json: bool, run: Any
+) -> None:
+    code, out, err = run(*args, *["--json"] * as_json)
     assert code == 2 and out == ""
     assert len(err) < SHORT_ENOUGH, err[:300]
     assert "internal error" not in err
 
 
-def test_a_long_source_line_shows_a_window_around_the_caret() -> None:
+def test_a_long_source_line_shows_a_window_around_the_caret(run: Any) -> None:
     program = "x + " * 50_000 + ")" + " + y" * 50_000
-    code, _, err = call("eval", program)
+    code, _, err = run("eval", program)
     assert code == 2
     assert len(err) < SHORT_ENOUGH
     source, carets = err.splitlines()[-2:]

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from unittest import mock
+from typing import Any
 
 import pytest
 from rich.console import Console
 
 from autograph import data
-from autograph.cli import main
 from autograph.quoting import visible
 
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -25,26 +22,13 @@ RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\r\u202e[/][link=file:///etc/passwd]"
 
 
-def call(*args: str) -> tuple[int, str, str]:
-    """Run ``autograph ARGS`` in-process: the exit code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        redirect_stdout(out),
-        redirect_stderr(err),
-        mock.patch.dict(os.environ, {"NO_COLOR": "1", "COLUMNS": "100"}),
-        pytest.raises(SystemExit) as exited,
-    ):
-        main(list(args))
-    return int(exited.value.code or 0), out.getvalue(), err.getvalue()
-
-
 def test_visible_writes_out_every_control_character_and_keeps_the_rest() -> None:
     assert visible("a\x1b[2J\x07\r\x9b\u202eb") == "a\\x1b[2J\\x07\\x0d\\x9b\\u202eb"
     assert visible("tab\tand\nnewline, é, ∂, [/]") == "tab\tand\nnewline, é, ∂, [/]"
 
 
-def test_an_escape_sequence_in_a_comment_does_not_reach_the_terminal_in_an_error() -> None:
-    code, out, err = call("eval", "x + # \x1b]0;pwned\x07\x1b[2J")
+def test_an_escape_sequence_in_a_comment_does_not_reach_the_terminal_in_an_error(run: Any) -> None:
+    code, out, err = run("eval", "x + # \x1b]0;pwned\x07\x1b[2J")
     assert code == 2 and out == ""
     assert not RAW.search(err), repr(err)
     assert "# \\x1b]0;pwned\\x07\\x1b[2J" in err
@@ -57,16 +41,16 @@ def _caret_points_at(err: str) -> str:
     return source[carets.index("^") : len(carets)]
 
 
-def test_the_caret_points_at_the_character_after_control_characters_before_it() -> None:
+def test_the_caret_points_at_the_character_after_control_characters_before_it(run: Any) -> None:
     # Carriage returns are white space to the language, and shown as \x0d (4 characters).
-    code, _, err = call("eval", "x +\r\r\r )")
+    code, _, err = run("eval", "x +\r\r\r )")
     assert code == 2
     assert not RAW.search(err)
     assert _caret_points_at(err) == ")"
 
 
-def test_the_caret_spans_a_control_character_the_error_is_about() -> None:
-    code, _, err = call("eval", "x + \x1b + y")
+def test_the_caret_spans_a_control_character_the_error_is_about(run: Any) -> None:
+    code, _, err = run("eval", "x + \x1b + y")
     assert code == 2
     assert _caret_points_at(err) == "\\x1b"
 
@@ -83,8 +67,10 @@ def test_the_caret_spans_a_control_character_the_error_is_about() -> None:
     ids=["file", "data", "at", "option", "command"],
 )
 @pytest.mark.parametrize("as_json", [False, True])
-def test_user_text_in_any_error_message_is_shown_escaped(args: list[str], as_json: bool) -> None:
-    code, out, err = call(*args, *(["--json"] if as_json else []))
+def test_user_text_in_any_error_message_is_shown_escaped(
+    args: list[str], as_json: bool, run: Any
+) -> None:
+    code, out, err = run(*args, *(["--json"] if as_json else []))
     assert code == 2 and out == ""
     assert not RAW.search(err), repr(err)
     assert "internal error" not in err
@@ -95,10 +81,10 @@ def test_user_text_in_any_error_message_is_shown_escaped(args: list[str], as_jso
         assert "\\x1b" in err
 
 
-def test_a_column_title_with_an_escape_sequence_is_shown_escaped(tmp_path: Path) -> None:
+def test_a_column_title_with_an_escape_sequence_is_shown_escaped(tmp_path: Path, run: Any) -> None:
     path = tmp_path / "hostile.csv"
     path.write_text(f'"{HOSTILE}",x\n1,2\n')
-    code, out, err = call("grad", "w*x*q", "--data", str(path), "--at", "w=1")
+    code, out, err = run("grad", "w*x*q", "--data", str(path), "--at", "w=1")
     assert code == 2 and out == ""
     assert not RAW.search(err), repr(err)
 
