@@ -7,8 +7,8 @@ one node while building (hash-consing), so ``(x+1)*(x+1)`` has one ``x+1``.
 
 The graph is built while the parser reduces (see ``grammar.parse``), without a
 parse tree and without recursion: a formula nested 100,000 deep builds like any
-other. Alongside, each graph keeps a ``Plan``: its operation nodes laid out as
-parallel lists, which is what the forward and reverse passes loop over.
+other. Once built, a graph lays out a ``Plan`` when a pass first asks: its operation
+nodes as parallel lists, which is what the forward and reverse passes loop over.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from autograph import ops
 from autograph.display import Displayed
 from autograph.errors import InputError, Span, shorten
 from autograph.ops import CONST, VAR, Op
-from autograph.plan import Plan
+from autograph.plan import Plan, lay_out
 
 if TYPE_CHECKING:
     from autograph.language.grammar import Entry, Handler
@@ -102,11 +102,18 @@ class Graph(Displayed):
             uses[name] = count + 1
             return name if count == 0 else name + _primes(count)
 
+        # A generated name (t1, t2, ...) skips the names the program uses, so it is never
+        # used twice: it needs no count. Only a program using names like t7 needs a check.
+        generated_could_clash = any(label.startswith("t") for label in taken)
         names: list[str] = []
         aliases: dict[int, list[str]] = {}
         counter = 0
         assigned, ops_ = self.assigned, self.ops
         for node, label in enumerate(self.labels):
+            if label is None and not generated_could_clash and node not in assigned:
+                counter += 1
+                names.append(f"t{counter}")
+                continue
             given = assigned.get(node)
             if given and ops_[node] is CONST:
                 label = given[0]
@@ -132,11 +139,7 @@ class Graph(Displayed):
     @cached_property
     def plan(self) -> Plan:
         """The graph laid out for fast forward and reverse passes (built once, then kept)."""
-        plan = Plan(bytearray(len(self.ops)))
-        variables = set(self.variables.values())
-        for node, (op, args) in enumerate(zip(self.ops, self.inputs, strict=True)):
-            plan.add(node, op, args, node in variables)
-        return plan
+        return lay_out(self.ops, self.inputs, self.variables.values())
 
     def users(self) -> list[list[int]]:
         """For each node, the nodes that take it as an input (in order, repeats kept)."""
@@ -157,16 +160,12 @@ class Builder:
     graph's source a node was written (0, 0 for a node written nowhere).
     """
 
-    def __init__(self, graph: Graph, *, keep_plan: bool = False) -> None:
+    def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.index: dict[tuple[object, ...], int] = {}
         """Each node's key (op name and inputs, or the leaf's name or value): the merging."""
         for node in range(len(graph.ops)):
             self.index.setdefault(self._key(node), node)
-        self.plan: Plan | None = None
-        if keep_plan:  # the parser: lay out the plan as the nodes come, not in a second loop
-            self.plan = graph.plan = Plan(bytearray())
-            assert not graph.ops, "a plan is kept only for a graph built from nothing"
 
     def _key(self, node: int) -> tuple[object, ...]:
         graph = self.graph
@@ -227,12 +226,10 @@ class Builder:
         graph.labels.append(label)
         graph.starts.append(start)
         graph.ends.append(end)
-        if self.plan is not None:
-            self.plan.add(node, op, args, op is VAR)
-        else:  # a plan or names made before this node are out of date
-            graph.__dict__.pop("plan", None)
-            for cached in ("names", "aliases", "_naming"):
-                graph.__dict__.pop(cached, None)
+        made = graph.__dict__  # a plan or names made before this node are out of date
+        if "plan" in made or "_naming" in made:
+            for cached in ("plan", "names", "aliases", "_naming"):
+                made.pop(cached, None)
         return node
 
     def remove_last(self, node: int) -> None:
@@ -243,9 +240,6 @@ class Builder:
         for column in (graph.ops, graph.inputs, graph.constants, graph.labels, graph.starts):
             column.pop()
         graph.ends.pop()
-        if self.plan is not None:
-            self.plan.blank_partials.pop()
-            del self.plan.live[node:]
 
 
 def copy(graph: Graph) -> Graph:
@@ -320,8 +314,7 @@ class _Builder:
 
     def __init__(self, source: str) -> None:
         self.graph = Graph(source)
-        self.nodes = Builder(self.graph, keep_plan=True)
-        self.plan: Plan = self.graph.plan
+        self.nodes = Builder(self.graph)
         self.env: dict[str, int] = {}
         self.handlers: dict[str, Handler] = {
             "start": self.start,
@@ -342,7 +335,6 @@ class _Builder:
         if not self.graph.statements:
             raise InputError("empty-program", "the program is empty", None, self.graph.source)
         self.graph.output = self.graph.statements[-1][1]
-        self.plan.reverse_for(self.graph.output)  # part of building: ready for any backward
         return (None, 0, 0)
 
     def assigning(self, entries: list[Entry]) -> None:

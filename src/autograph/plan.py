@@ -11,7 +11,7 @@ rather than called. The op table stays the one source of every number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ class Plan:
     """A graph's operation nodes as parallel lists: what the passes loop over.
 
     Leaves (variables and constants) have no entry; their values are set before
-    the loop. Kept in step with the graph by ``add``, one call per node.
+    the loop. Made by ``lay_out``.
     """
 
     live: bytearray
@@ -62,52 +62,61 @@ class Plan:
             self.output = output
         return self.reverse
 
-    def add(self, node: int, op: Op, args: tuple[int, ...], is_variable: bool = False) -> None:
-        """Record node ``node`` (the next one), an ``op`` applied to ``args``."""
-        live = self.live
-        if len(live) == node:
-            live.append(0)
-        elif len(live) < node:
-            live.extend(bytes(node + 1 - len(live)))
-        self.blank_partials.append(_BLANK[len(args)] if len(args) < 3 else (None,) * len(args))
+
+def lay_out(ops: list[Op], inputs: list[tuple[int, ...]], variables: Iterable[int]) -> Plan:
+    """A graph's plan: its operation nodes as parallel lists, and their reverse-pass records.
+
+    One loop over the nodes in topological order: a node depends on a variable (it is
+    live) when one of its inputs does, and only a live node gets a record.
+    """
+    live = bytearray(len(ops))
+    for node in variables:
+        live[node] = 1
+    plan = Plan(live)
+    nodes, functions, firsts, seconds, steps = (
+        plan.nodes, plan.functions, plan.firsts, plan.seconds, plan.steps
+    )  # fmt: skip
+    plan.blank_partials = [
+        _BLANK[len(args)] if len(args) < 3 else (None,) * len(args) for args in inputs
+    ]
+    forward = _FORWARD
+    for node, args in enumerate(inputs):
         if not args:
-            live[node] = is_variable
-            return
-        function = _FORWARD.get(op.name)
+            continue
+        op = ops[node]
+        function = forward.get(op.name)
         if function is None:
-            function = _FORWARD[op.name] = op.forward(ScalarMath)
-        self.nodes.append(node)
-        self.functions.append(function)
+            function = forward[op.name] = op.forward(ScalarMath)
+        nodes.append(node)
+        functions.append(function)
         first = args[0]
-        if len(args) > 2:  # no such op today; the passes take a slow general path for it
-            self.firsts.append(first)
-            self.seconds.append(-2)
-            if any(live[arg] for arg in args):
+        firsts.append(first)
+        if len(args) == 2:
+            second = args[1]
+            seconds.append(second)
+            if live[first] or live[second]:
                 live[node] = 1
-                self.steps.append((node, first, -2, args, None))  # type: ignore[arg-type]
-            return
-        if len(args) == 1:
-            self.firsts.append(first)
-            self.seconds.append(-1)
+                partials = op.partials
+                steps.append(
+                    (
+                        node,
+                        first,
+                        second,
+                        partials[0] if live[first] else None,
+                        partials[1] if live[second] else None,
+                    )
+                )
+        elif len(args) == 1:
+            seconds.append(-1)
             if live[first]:
                 live[node] = 1
-                self.steps.append((node, first, -1, op.partials[0], None))
-            return
-        second = args[1]
-        self.firsts.append(first)
-        self.seconds.append(second)
-        if live[first] or live[second]:
-            live[node] = 1
-            partials = op.partials
-            self.steps.append(
-                (
-                    node,
-                    first,
-                    second,
-                    partials[0] if live[first] else None,
-                    partials[1] if live[second] else None,
-                )
-            )
+                steps.append((node, first, -1, op.partials[0], None))
+        else:  # no such op today; the passes take a slow general path for it
+            seconds.append(-2)
+            if any(live[arg] for arg in args):
+                live[node] = 1
+                steps.append((node, first, -2, args, None))  # type: ignore[arg-type]
+    return plan
 
 
 # The kinds of reverse step, so the reverse loop runs one short branch per node.
@@ -153,29 +162,52 @@ def reverse_steps(steps: list[Step], live: bytearray, output: int) -> Reverse:
         if partial_b is not None:
             reached[b] = 1
     kinded: list[KindStep] = []
+    append = kinded.append
+    templates = _TEMPLATES
     for node, a, b, partial_a, partial_b in steps:
         if not reached[node]:
             continue
         if b == -2:
-            kinded.append((GENERAL, node, a, b, None, None, None))
+            append((GENERAL, node, a, b, None, None, None))
             continue
-        inputs = (a, node) if b == -1 else (a, b, node)
-        shape_a = _shape(partial_a, inputs) if partial_a is not None else None
-        shape_b = _shape(partial_b, inputs) if partial_b is not None else None
-        if b == -1:
-            kinded.append(_one(UNARY, node, a, b, shape_a, 0, 1))  # type: ignore[arg-type]
-        elif shape_b is None:
-            kinded.append(_one(FIRST, node, a, b, shape_a, 0, 2))  # type: ignore[arg-type]
-        elif shape_a is None:
-            kinded.append(_one(SECOND, node, a, b, shape_b, 1, 2))
-        elif shape_a[0] == shape_b[0] == CONSTANT:
-            local = (shape_a[1], shape_b[1])
-            kinded.append((CONSTANT_BOTH, node, a, b, shape_a[1], shape_b[1], local))
-        elif shape_a[0] == shape_b[0] == SELECT:
-            kinded.append((SELECT_BOTH, node, a, b, shape_a[1], shape_b[1], None))
-        else:
-            kinded.append((BOTH, node, a, b, partial_a, partial_b, None))
+        key = (partial_a, partial_b, b == -1)
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = _template(partial_a, partial_b, b == -1)
+        kind, first, second, local = template
+        if SELECT_BOTH <= kind <= SELECT_UNARY:  # the places of the nodes whose values they are
+            places = (a, b, node)
+            first = None if first is None else places[first]
+            second = None if second is None else places[second]
+        append((kind, node, a, b, first, second, local))
     return Reverse(kinded, list(map(_ZERO_OR_NONE.__getitem__, reached)))
+
+
+_TEMPLATES: dict[tuple[Any, Any, bool], tuple[int, Any, Any, Any]] = {}
+"""Per pair of partials (and whether the op is unary), its step with the nodes left out."""
+
+
+def _template(partial_a: Any, partial_b: Any, unary: bool) -> tuple[int, Any, Any, Any]:
+    """The kind of step of a node whose inputs need these partials (None: no gradient), and
+    its two partials and local tuple. A select kind's partials are places in (a, b, node)."""
+    a, b, node = 0, -1 if unary else 1, 2  # places in (a, b, node), standing for the nodes
+    inputs = (a, node) if unary else (a, b, node)
+    shape_a = _shape(partial_a, inputs) if partial_a is not None else None
+    shape_b = _shape(partial_b, inputs) if partial_b is not None else None
+    if unary:
+        step = _one(UNARY, node, a, b, shape_a, 0, 1)  # type: ignore[arg-type]
+    elif shape_b is None:
+        step = _one(FIRST, node, a, b, shape_a, 0, 2)  # type: ignore[arg-type]
+    elif shape_a is None:
+        step = _one(SECOND, node, a, b, shape_b, 1, 2)
+    elif shape_a[0] == shape_b[0] == CONSTANT:
+        local = (shape_a[1], shape_b[1])
+        step = (CONSTANT_BOTH, node, a, b, shape_a[1], shape_b[1], local)
+    elif shape_a[0] == shape_b[0] == SELECT:
+        step = (SELECT_BOTH, node, a, b, shape_a[1], shape_b[1], None)
+    else:
+        step = (BOTH, node, a, b, partial_a, partial_b, None)
+    return (step[0], step[4], step[5], step[6])
 
 
 def _one(
