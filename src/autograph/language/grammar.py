@@ -99,6 +99,15 @@ class Tables:
         """One regular expression for every token: the match's group names its terminal."""
         return re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in self.terminals))
 
+    @property
+    def tokens(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """What ``parse`` reads with: the ignored text (spaces, comments) and the token after
+        it in one match, its group naming the terminal (none at the end of the program);
+        and the ignored text alone, to find a character no token starts with."""
+        ignored = "(?:" + "|".join(r for n, r in self.terminals if n in self.ignore) + ")*+"
+        kept = [f"(?P<{name}>{regex})" for name, regex in self.terminals if name not in self.ignore]
+        return re.compile(ignored + "(?:" + "|".join([*kept, r"\Z"]) + ")"), re.compile(ignored)
+
 
 @cache
 def tables() -> Tables:
@@ -360,6 +369,11 @@ def _pattern() -> re.Pattern[str]:
     return tables().pattern
 
 
+@cache
+def _tokens() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return tables().tokens
+
+
 def parse(
     source: str,
     handlers: Mapping[str, Handler],
@@ -374,9 +388,9 @@ def parse(
     ``tables_`` replaces the grammar's tables (the self-test of a cache uses it).
     """
     t = tables() if tables_ is None else tables_
-    match = (_pattern() if tables_ is None else t.pattern).match
+    tokens, ignored = _tokens() if tables_ is None else t.tokens
+    match = tokens.match
     actions = t.actions
-    ignore = t.ignore
     hooks = on_shift or {}
     rules = [
         (origin, size, CALL if name in handlers else kind, handlers.get(name), kept, spliced)
@@ -394,24 +408,15 @@ def parse(
     position = 0
     depth = 0
     while True:
-        if position < length:
-            found = match(source, position)
-            if found is None:
-                raise teach(
-                    InputError(
-                        "syntax",
-                        f"unexpected character {source[position]!r}",
-                        Span(position, position + 1),
-                        source,
-                    ),
-                    source,
+        found = match(source, position) if position < length else None
+        terminal = None if found is None else found.lastgroup
+        if terminal is not None:
+            position = found.end()  # type: ignore[union-attr]
+            text = found.group(terminal)  # type: ignore[union-attr]
+            if not text:  # a terminal that matches nothing would loop forever
+                raise InputError(
+                    "syntax", "unexpected empty token", Span(position, position + 1), source
                 )
-            terminal = found.lastgroup
-            start, position = position, found.end()
-            if position == start:  # a terminal that matches nothing would loop forever
-                raise InputError("syntax", "unexpected empty token", Span(start, start + 1), source)
-            if terminal in ignore:
-                continue
             if terminal == "_NL":
                 if depth:
                     continue
@@ -419,21 +424,33 @@ def parse(
                 depth += 1
             elif terminal == "RPAR" and depth:
                 depth -= 1
-            token: Entry = (found.group(), start, position)
-        else:
+            token: Entry = (text, position - len(text), position)
+        elif found is None and position < length:
+            bad = ignored.match(source, position).end()  # type: ignore[union-attr]
+            raise teach(
+                InputError(
+                    "syntax",
+                    f"unexpected character {source[bad]!r}",
+                    Span(bad, bad + 1),
+                    source,
+                ),
+                source,
+            )
+        else:  # the end of the program, perhaps after spaces or a comment
+            position = length
             terminal = "$END"
             token = ("", length, length)
         arrival = state
         while True:
-            action = actions[state].get(terminal)  # type: ignore[arg-type]
+            action = actions[state].get(terminal)
             if action is None:
                 raise teach(
-                    _unexpected(source, terminal, token, actions[state], state == arrival),  # type: ignore[arg-type]
+                    _unexpected(source, terminal, token, actions[state], state == arrival),
                     source,
                 )
             if action >= 0:  # shift
                 if terminal in hooks:
-                    hooks[terminal](entries)  # type: ignore[index]
+                    hooks[terminal](entries)
                 states.append(action)
                 entries.append(token)
                 state = action
