@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from itertools import chain
+from itertools import chain, pairwise
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
@@ -89,10 +89,18 @@ _BACKWARD_KEYS = ("id", "name", "op", "inputs", "value", "adjoint", "partials", 
 _TANGENT_KEYS = ("id", "name", "op", "inputs", "value", "tangent", "expression")
 
 
+_LISTS = ("inputs", "partials")
+"""Keys whose value is a list: its brackets are in the template, the column holds the items."""
+
+
 def _literals(keys: tuple[str, ...]) -> list[str]:
     literals = [_BETWEEN + "{" + f'"{keys[0]}": ']
-    literals += [f', "{key}": ' for key in keys[1:]]
-    return literals
+    for before, key in pairwise(keys):
+        literals.append(("]" if before in _LISTS else "") + f', "{key}": ')
+    return [
+        literal + ("[" if key in _LISTS else "")
+        for literal, key in zip(literals, keys, strict=True)
+    ]
 
 
 _FORWARD_LITERALS = _literals(_FORWARD_KEYS)
@@ -142,27 +150,26 @@ def _numbers(column: list[Any]) -> list[str]:
     return text[1:-1].replace("None", "null").split(", ")
 
 
-_LIST_FORMATS = ["[" + ", ".join(["%r"] * size) + "]" for size in range(8)]
-
-
 def _lists(column: Sequence[Sequence[Any]]) -> list[str]:
-    """Each entry's JSON list of ints, floats or None, one format per length."""
+    """Each entry's items (ints, floats or None) as JSON, without the brackets.
+
+    The common case, a column of tuples, is one ``repr`` of the whole column split at
+    its tuples' edges: ``[(0, 1), (2,), ()]`` gives ``0, 1``, ``2`` and nothing.
+    """
     kinds = set(map(type, column))
-    items = list(chain.from_iterable(column))
     if (
-        not kinds <= {tuple, list}
-        or not set(map(type, items)) <= {int, float, type(None)}
-        or max(map(len, column), default=0) >= len(_LIST_FORMATS)
+        not column
+        or kinds != {tuple}
+        or not set(map(type, chain.from_iterable(column))) <= {int, float, type(None)}
     ):
-        return [dumps(list(entry)) for entry in column]
-    formats = _LIST_FORMATS
-    texts = [formats[len(entry)] % tuple(entry) for entry in column]
-    text = "\n".join(texts)
+        return [dumps(list(entry))[1:-1] for entry in column]
+    text = repr(column)
     if "inf" in text or "nan" in text:
-        return [dumps(list(entry)) for entry in column]  # raises, as dumps does
+        return [dumps(list(entry))[1:-1] for entry in column]  # raises, as dumps does
+    text = text.replace(",)", ")")[2:-2]
     if "None" in text:
-        return text.replace("None", "null").split("\n")
-    return texts
+        text = text.replace("None", "null")
+    return text.split("), (")
 
 
 _ENCODER = json.JSONEncoder(allow_nan=False)
