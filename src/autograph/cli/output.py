@@ -5,9 +5,16 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+_held: list[object] = []
+"""The result shown last. Held past the command's return: the process then leaves without
+taking it apart (``cli.main``), which for a million-node graph costs more than writing it."""
+
 
 def show(result: object, as_json: bool) -> None:
+    """The result of ``eval`` or ``grad`` at one point: a table, or strict JSON."""
     from autograph.evaluate import Forward
+
+    _held[:] = [result]
 
     assert isinstance(result, Forward)
     if as_json:
