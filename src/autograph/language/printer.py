@@ -79,16 +79,26 @@ def expressions(graph: Graph, first: int, last: int, names: list[str]) -> list[s
             return True
         return constants[a] >= 0 and not (labels[a] or "").startswith("-")
 
+    infixes: dict[Op, str | None] = {}
+    """Per op: `` + `` for an operator between two inputs below a power, else None."""
     texts: list[str] = []
     for node in range(first, last):
         args = inputs[node]
-        op = ops[node]
         if not args:
             texts.append(names[node])
-        elif op.is_function:
+            continue
+        op = ops[node]
+        infix = infixes.get(op, "")
+        if infix == "":
+            simple = len(args) == 2 and not op.is_function and op.precedence != POWER
+            infix = infixes[op] = f" {op.symbol} " if simple else None
+        if infix is not None:
+            a, b = args
+            if (ops[a].arity or plain(a)) and (ops[b].arity or plain(b)):
+                texts.append(names[a] + infix + names[b])
+                continue
+        if op.is_function:
             texts.append(f"{op.symbol}({', '.join([names[arg] for arg in args])})")
-        elif len(args) == 2 and op.precedence != POWER and plain(args[0]) and plain(args[1]):
-            texts.append(f"{names[args[0]]} {op.symbol} {names[args[1]]}")
         else:
             texts.append(expression(graph, node, names))
     return texts
