@@ -154,7 +154,10 @@ def test_a_scheduler_that_is_not_there_is_a_clear_error_within_its_time_out(tmp_
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--scheduler", "nonsense://x"], "--scheduler takes a Dask scheduler's address"),
+        (
+            ["--scheduler", "nonsense://x"],
+            "a Dask scheduler's address is tcp://HOST:PORT, not 'nonsense://x'",
+        ),
         (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "not both"),
         (["--scheduler", "tcp://127.0.0.1:1", "--timeout", "0"], "--timeout takes a number"),
     ],

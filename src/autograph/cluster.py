@@ -43,7 +43,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
         import distributed
     except ImportError:
         raise InputError(
-            "missing-extra", f"--scheduler needs Dask's distributed ({INSTALL})"
+            "missing-extra", f"running on a Dask cluster needs Dask's distributed ({INSTALL})"
         ) from None
     make: Any = distributed.Client  # untyped
     # A malformed address fails here, before a client exists to be torn down.
@@ -55,7 +55,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     except (ValueError, TypeError) as err:
         raise InputError(
             "usage",
-            "--scheduler takes a Dask scheduler's address (tcp://HOST:PORT), "
+            "a Dask scheduler's address is tcp://HOST:PORT, "
             f"not {shorten(address)!r} "
             f"({_first_line(err)})",
         ) from None
