@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
@@ -27,7 +26,7 @@ from typing import IO, Any
 import numpy as np
 
 from autograph import limits
-from autograph.data.source import Chunk, FloatArray, Part, Source
+from autograph.data.source import Chunk, FloatArray, Part, TextSource
 from autograph.errors import InputError, shorten
 from autograph.quoting import PATH
 
@@ -41,7 +40,7 @@ _NUMBER = re.compile(rb"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*\Z")
 _BOM = b"\xef\xbb\xbf"
 
 
-class DataFile(Source):
+class DataFile(TextSource):
     """An open CSV or TSV file of samples: the header's names, then the rows in chunks."""
 
     format = "csv"
@@ -53,16 +52,8 @@ class DataFile(Source):
         size: int | None = None,
         max_line: int | None = None,
     ) -> None:
-        super().__init__()
-        self.stream, self.label, self.size = stream, label, size
-        self.max_line = limits.line_bytes(max_line)
-        """The longest line read, in bytes (``autograph.limits``); a longer one is refused."""
+        super().__init__(stream, label, size, max_line)
         self.names, self.delimiter = self._read_header()
-
-    def close(self) -> None:
-        """Close the file (standard input stays open)."""
-        if self.stream is not sys.stdin.buffer:
-            self.stream.close()
 
     @property
     def delimiter_name(self) -> str:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
 
 from autograph import limits
-from autograph.data.source import Chunk, Part, Source
+from autograph.data.source import Chunk, Part, TextSource
 from autograph.errors import InputError, shorten
 from autograph.quoting import PATH
 
@@ -27,7 +26,7 @@ BLOCK = 1 << 22
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-class JsonLinesSource(Source):
+class JsonLinesSource(TextSource):
     """An open JSON Lines file."""
 
     format = "jsonl"
@@ -39,10 +38,7 @@ class JsonLinesSource(Source):
         size: int | None = None,
         max_line: int | None = None,
     ) -> None:
-        super().__init__()
-        self.stream, self.label, self.size = stream, label, size
-        self.max_line = limits.line_bytes(max_line)
-        """The longest line read, in bytes (``autograph.limits``); a longer one is refused."""
+        super().__init__(stream, label, size, max_line)
         self.pending = b""
         first = limits.first_line(self.stream, self.label, self.max_line)
         self.pending = first
@@ -55,10 +51,6 @@ class JsonLinesSource(Source):
                 shown = repr(shorten(name, 30))
                 raise self._error(f"the key {shown} is not a variable name", 1, column)
         self.names = tuple(record)
-
-    def close(self) -> None:
-        if self.stream is not sys.stdin.buffer:
-            self.stream.close()
 
     def where(self, row: int) -> str:
         return f"row {row} ({shorten(self.label, PATH)}, line {row})"

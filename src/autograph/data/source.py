@@ -10,14 +10,16 @@ that is how ``--workers`` and ``--scheduler`` share the reading.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from autograph import limits
 from autograph.errors import InputError, listing, shorten
 from autograph.quoting import PATH
 
@@ -106,3 +108,20 @@ class Source:
         return InputError(
             "data", f"{shorten(self.label, PATH)}: {message}", file=self.label, **details
         )
+
+
+class TextSource(Source):
+    """A text format read line by line (CSV, JSON Lines), from a file or standard input."""
+
+    def __init__(
+        self, stream: IO[bytes], label: str, size: int | None = None, max_line: int | None = None
+    ) -> None:
+        super().__init__()
+        self.stream, self.label, self.size = stream, label, size
+        self.max_line = limits.line_bytes(max_line)
+        """The longest line read, in bytes (``autograph.limits``); a longer one is refused."""
+
+    def close(self) -> None:
+        """Close the file (standard input stays open)."""
+        if self.stream is not sys.stdin.buffer:
+            self.stream.close()
