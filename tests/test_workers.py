@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -213,6 +214,17 @@ def test_a_bad_worker_count_is_a_usage_error(run, tmp_path, args, message) -> No
 def test_workers_go_with_data(run) -> None:
     out = run("eval", "x", "--at", "x=1", "--workers", "2")
     assert out.code == 2 and "--workers goes with --data" in out.stderr
+
+
+def test_standard_input_is_read_by_one_worker_and_more_are_a_usage_error(run, monkeypatch) -> None:
+    # A regression: two workers once tried to open a file named "standard input".
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x,y\n1,2\n3,4\n")))
+    out = run("grad", LINEAR, "--at", "w=1,b=0", "--data", "-", "--workers", "2")
+    assert out.code == 2 and out.stdout == ""
+    assert "--workers: standard input is read by one process" in out.stderr
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x,y\n1,2\n3,4\n")))
+    one = run("grad", LINEAR, "--at", "w=1,b=0", "--data", "-", "--workers", "1", "--json")
+    assert one.code == 0 and one.json()["samples"] == 2
 
 
 def test_auto_is_at_least_one_worker() -> None:

@@ -201,7 +201,7 @@ def one_of_workers_or_scheduler(
     workers: str | None, scheduler: str | None, data: str | None
 ) -> None:
     """Refuse --workers with --scheduler (the cluster's workers are the processes), and
-    --scheduler with standard input (the workers read the files themselves)."""
+    --scheduler or more than one worker with standard input (workers read files)."""
     if workers is not None and scheduler is not None:
         raise InputError(
             "usage", "give --workers or --scheduler, not both (the cluster has workers)"
@@ -210,6 +210,15 @@ def one_of_workers_or_scheduler(
         raise InputError(
             "usage", "--scheduler: the cluster's workers read files, not standard input"
         )
+    if workers is not None and data == "-":
+        from autograph import workers as processes
+
+        if processes.count(workers) > 1:
+            raise InputError(
+                "usage",
+                "--workers: standard input is read by one process; "
+                "give the data as a file to share the reading",
+            )
 
 
 def eval_over_data(
