@@ -122,3 +122,26 @@ def test_the_progress_bar_shows_a_data_path_with_markup_and_escapes_as_text(
     shown = err.getvalue()
     assert "d[/]\\x1b]0;pwned\\x07.csv" in shown, repr(shown)
     assert "\x1b]0;" not in shown and "\x07" not in shown
+
+
+@pytest.mark.parametrize(
+    ("program", "pointed_at"),
+    [
+        ("x + 変数", "変"),  # the unexpected character itself, two columns wide
+        ("x + # 日本語のコメント", ""),  # the end of the program, after wide characters
+        ("y = 🙂 + x", "🙂"),
+        ("x + # café\u0301 )", ""),  # a combining accent takes no column
+    ],
+)
+def test_the_caret_is_under_its_character_in_terminal_columns_after_wide_characters(
+    run: Any, program: str, pointed_at: str
+) -> None:
+    from rich.cells import cell_len  # Rich's own measure of terminal columns: the referee
+
+    code, _, err = run("eval", program)
+    assert code == 2
+    source, carets = (line[len("   | ") :] for line in err.splitlines()[-2:])
+    indent = len(carets) - len(carets.lstrip(" "))
+    at = program.index(pointed_at) if pointed_at else len(program)
+    assert indent == cell_len(source[:at])
+    assert len(carets.strip()) == max(1, cell_len(pointed_at))

@@ -81,12 +81,27 @@ class AutographError(Exception):
         safe, start = visible_line(line, column - 1)
         width = max(1, visible_line(line, column - 1 + width)[1] - start)
         shown, caret_at = _clip(safe, start)
+        under = shown[caret_at : caret_at + min(width, len(shown) - caret_at + 1)]
+        # A wide character (CJK, most emoji) takes two columns of the terminal.
+        indent, carets = _columns(shown[:caret_at]), max(1, _columns(under))
         return (
             f"error: {message}\n"
             f"  --> line {line_no}, column {column}\n"
             f"   | {shown}\n"
-            f"   | {' ' * caret_at}{'^' * min(width, len(shown) - caret_at + 1)}"
+            f"   | {' ' * indent}{'^' * carets}"
         )
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: two per wide character, none per combining one."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
 
 
 def _clip(line: str, column: int, room: int = 100) -> tuple[str, int]:
