@@ -107,3 +107,18 @@ def test_ans_before_any_result_is_an_error_and_the_line_is_not_added() -> None:
     session = Session()
     assert session.run("k = ans + 1").startswith("error: ")
     assert session.lines == []
+
+
+def test_a_session_reads_points_and_names_without_the_command_line() -> None:
+    # The REPL's library, as a notebook would use it: no Typer, no Click, no cli package.
+    code = (
+        "import sys\n"
+        "from autograph.session import Session\n"
+        "s = Session()\n"
+        "assert s.run(':at x=2') == 'at x = 2'\n"
+        "assert s.run(':wrt x') == 'wrt x'\n"
+        "loaded = [m for m in ('typer', 'click', 'autograph.cli') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -79,8 +79,9 @@ def run(args: list[str], program: str | None = None) -> Any:
         raise InputError("usage", f"give a command first, one of {', '.join(COMMANDS)}")
     name, options = args[0], args[1:]
     params, given = _parse(name, options, program)
-    from autograph.cli.options import parse_at, parse_names, read_program
+    from autograph.cli.options import read_program
     from autograph.graph import parse
+    from autograph.language.points import parse_at, parse_names
 
     graph = parse(read_program(params.get("expr"), params.get("file")))
     # Click gives a repeatable option that was not used as an empty tuple.

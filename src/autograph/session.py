@@ -145,7 +145,7 @@ class Session:
         return plain[name]()
 
     def _at(self, rest: str) -> str:
-        from autograph.cli.options import parse_at
+        from autograph.language.points import parse_at
 
         if not rest:
             if not self.at:
@@ -163,7 +163,7 @@ class Session:
         return f"{graph.names[graph.output]} = {_number(result.value)}"
 
     def _wrt(self, rest: str) -> str:
-        from autograph.cli.options import parse_names
+        from autograph.language.points import parse_names
 
         self.wrt = parse_names([rest], ":wrt") if rest else None
         if self.wrt is None:

@@ -24,12 +24,11 @@ from autograph.cli.options import (
     ReduceOption,
     WrtOption,
     needs,
-    parse_at,
-    parse_names,
     read_program,
     use_digits,
 )
 from autograph.errors import InputError
+from autograph.language.points import parse_at, parse_names
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -16,12 +16,11 @@ from autograph.cli.options import (
     JsonOption,
     WrtOption,
     needs,
-    parse_at,
-    parse_names,
     positive,
     read_program,
     use_digits,
 )
+from autograph.language.points import parse_at, parse_names
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -10,12 +10,12 @@ from autograph.cli.options import (
     FileOption,
     JsonOption,
     TangentOption,
-    parse_at,
     parse_tangent,
     read_program,
     use_digits,
 )
 from autograph.cli.output import show
+from autograph.language.points import parse_at
 
 
 @app.command("jvp")

@@ -28,14 +28,13 @@ from autograph.cli.options import (
     WorkersOption,
     WrtOption,
     needs,
-    parse_at,
-    parse_names,
     positive,
     read_program,
     use_digits,
 )
 from autograph.cli.output import print_over_data, progress_wanted, show
 from autograph.errors import InputError
+from autograph.language.points import parse_at, parse_names
 
 EmitOption = Annotated[
     str | None,

@@ -18,13 +18,12 @@ from autograph.cli.options import (
     TangentOption,
     WrtOption,
     needs,
-    parse_at,
-    parse_names,
     parse_tangent,
     read_program,
     use_digits,
 )
 from autograph.errors import InputError, shorten
+from autograph.language.points import parse_at, parse_names
 from autograph.quoting import PATH
 
 

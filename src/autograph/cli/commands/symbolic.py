@@ -13,12 +13,11 @@ from autograph.cli.options import (
     Expr,
     FileOption,
     WrtOption,
-    parse_at,
-    parse_names,
     positive,
     read_program,
     use_digits,
 )
+from autograph.language.points import parse_at, parse_names
 
 
 @app.command("diff")
