@@ -16,9 +16,13 @@ needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash
 
 
 def in_bash(command: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``command`` as bash's own child, so the shell autograph detects is bash."""
+    """Run ``command`` as bash's own child, so the shell autograph detects is bash.
+
+    Followed by another command, so bash forks for it rather than replacing itself
+    with it: otherwise autograph's parent would be whatever started the tests (sh, say).
+    """
     return subprocess.run(
-        ["bash", "-c", command],
+        ["bash", "-c", f"{command}; exit $?"],
         capture_output=True,
         text=True,
         env={**os.environ, **env},
