@@ -142,10 +142,21 @@ def test_every_emitted_form_run_agrees_with_grad(program) -> None:
         ),
         default=0.0,
     )
+    # NumPy's float64 functions may round differently from the math module's (with AVX-512,
+    # NumPy's own SIMD expm1, cos, ... are a few ULP off): a difference of rounding at node
+    # i moves the value by about its adjoint times that rounding, so the value is compared
+    # relative to the largest |adjoint * value| as well as to itself.
+    value_scale = max(
+        (abs(a * v) for a, v in zip(result.adjoints, result.values, strict=True) if a is not None),
+        default=0.0,
+    )
     forms = {"autograph": run_autograph_form(graph, at)}
     for language in ("python", "numpy"):
         value, gradient = module(emit(graph, language=language))["value_and_grad"](**at)
-        assert math.isclose(float(value), result.value, rel_tol=1e-15, abs_tol=1e-300)
+        if language == "python":  # the same math functions as grad's: the same number
+            assert math.isclose(float(value), result.value, rel_tol=1e-15, abs_tol=1e-300)
+        else:
+            assert agree(float(value), result.value, value_scale)
         forms[language] = {name: float(number) for name, number in gradient.items()}
     for language, gradient in forms.items():
         for name, reverse in result.gradient.items():
