@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from itertools import chain, pairwise
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
@@ -117,7 +118,7 @@ def _block(result: Forward, first: int, last: int) -> str:
         list(map(str, range(first, last))),
         list(map(encode_basestring_ascii, names[first:last])),
         list(map(encode_basestring_ascii, [op.name for op in graph.ops[first:last]])),
-        _lists(inputs),
+        _inputs(inputs),
         _numbers(result.values[first:last]),
     ]
     if isinstance(result, Backward):
@@ -135,6 +136,17 @@ def _block(result: Forward, first: int, last: int) -> str:
     for index, column in enumerate(columns):
         parts[2 * index + 1 :: width] = column
     return "".join(parts)
+
+
+_INPUT_FORMATS = ("", "%d", "%d, %d")
+
+
+def _inputs(column: Sequence[tuple[int, ...]]) -> list[str]:
+    """Each node's inputs (node ids, so ints) as JSON items, without the brackets."""
+    if set(map(type, chain.from_iterable(column))) <= {int}:
+        with suppress(IndexError, TypeError):  # an op of three or more inputs; not tuples
+            return [_INPUT_FORMATS[len(args)] % args for args in column]
+    return _lists(column)
 
 
 _NUMBER_TYPES = {float, type(None)}
