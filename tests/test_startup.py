@@ -49,3 +49,32 @@ def test_eval_and_grad_import_no_library_they_do_not_use(args: tuple[str, ...]) 
     if "--json" not in args:
         unused.discard("rich")  # the table is drawn by Rich
     assert imported_packages(*args) & unused == set()
+
+
+def imported_modules(*args: str) -> set[str]:
+    """Every module a fresh ``autograph ARGS`` process imports."""
+    command = [sys.executable, "-X", "importtime", "-m", "autograph", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", done.stderr, re.M))
+
+
+def test_grad_loads_none_of_autographs_modules_for_other_commands() -> None:
+    args = ("grad", "((x+5)^3+1)^2", "--at", "x=-3", "--json")
+    imported_modules(*args)  # a cold start may build and cache the grammar tables
+    modules = imported_modules(*args)
+    assert "autograph.graph" in modules and "autograph.evaluate" in modules
+    # Second derivatives, training and the referees are other commands' (``import
+    # autograph.errors`` no longer loads the whole public API); HTML is for notebooks.
+    others = {"autograph.derivatives", "autograph.fitting", "autograph.referee", "html"}
+    assert modules & others == set()
+
+
+def test_the_public_names_are_there_when_asked_for() -> None:
+    code = (
+        "import autograph; "
+        "print(sorted(n for n in autograph.__all__ if getattr(autograph, n, None) is None))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -21,7 +21,6 @@ IPython itself is never imported here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,6 +39,13 @@ _STYLE = (
     ".autograph-table td.text, .autograph-table th.text {text-align: left;}"
     "</style>"
 )
+
+
+def escape(text: str) -> str:
+    """``text`` as HTML (the html module is imported only when HTML is made)."""
+    from html import escape as html_escape
+
+    return html_escape(text)
 
 
 class Displayed:
