@@ -475,6 +475,8 @@ class _Builder:
         (token,) = entries
         name, start, end = token
         node = self.env.get(name)
+        if node is None:
+            node = self.graph.variables.get(name)  # a variable used before: the common case
         if node is not None:
             return (node, start, end)
         if name in ops.CONSTANTS:

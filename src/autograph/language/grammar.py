@@ -400,6 +400,7 @@ def parse(
         if kind == CALL and handler is None:
             raise KeyError(f"no handler for the rule {origin!r}")
     chains: dict[tuple[int, int, str | None], int] = {}
+    after: dict[tuple[int, str, str | None], int] = {}
     states = [t.start]
     entries: list[Entry] = []
     state = t.start
@@ -479,7 +480,15 @@ def parse(
             else:
                 values = _collect(popped, kept, spliced)
                 entry = (values, popped[0][1], popped[-1][2]) if popped else (values, 0, 0)
-            state = actions[states[-1]][origin]
+            # The goto, and any chain of single-child reductions after it, in one step.
+            below = states[-1]
+            goto = (below, origin, terminal)
+            target = after.get(goto)
+            if target is None:
+                target = after[goto] = _pass_chain(
+                    actions, rules, (below, actions[below][origin], terminal)
+                )
+            state = target
             states.append(state)
             entries.append(entry)
             if state == end_state and terminal == "$END":
