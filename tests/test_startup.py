@@ -24,14 +24,19 @@ UNUSED = (
 )
 
 
-def imported_packages(*args: str) -> set[str]:
-    """The top-level packages a fresh ``autograph ARGS`` process imports (``-X importtime``)."""
+def imported_modules(*args: str) -> set[str]:
+    """Every module a fresh ``autograph ARGS`` process imports (``-X importtime``)."""
     command = [sys.executable, "-X", "importtime", "-m", "autograph", *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", done.stderr, re.M)
     assert names, "python -X importtime printed nothing"
-    return {name.split(".")[0] for name in names}
+    return set(names)
+
+
+def imported_packages(*args: str) -> set[str]:
+    """The top-level packages a fresh ``autograph ARGS`` process imports."""
+    return {name.split(".")[0] for name in imported_modules(*args)}
 
 
 @pytest.mark.parametrize(
@@ -49,14 +54,6 @@ def test_eval_and_grad_import_no_library_they_do_not_use(args: tuple[str, ...]) 
     if "--json" not in args:
         unused.discard("rich")  # the table is drawn by Rich
     assert imported_packages(*args) & unused == set()
-
-
-def imported_modules(*args: str) -> set[str]:
-    """Every module a fresh ``autograph ARGS`` process imports."""
-    command = [sys.executable, "-X", "importtime", "-m", "autograph", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", done.stderr, re.M))
 
 
 def test_grad_loads_none_of_autographs_modules_for_other_commands() -> None:
